@@ -1,0 +1,25 @@
+"Drive the installed `ner-bilstm-crf` console script from outside, as a user would."
+import subprocess, sys
+
+def cli(*args, cwd=None):
+    return subprocess.run(['ner-bilstm-crf', *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+def test_describe_embedded_dataset(tmp_path):
+    res = cli('describe', '--data', 'wnut17', '--plot', str(tmp_path/'lengths.png'), cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert 'wnut17: tag scheme IOB2' in res.stdout
+    assert '3394' in res.stdout and '1975' in res.stdout
+    assert (tmp_path/'lengths.png').stat().st_size > 5000
+
+def test_bad_corpus_error_names_file_and_line(tmp_path):
+    for split in ('train', 'valid', 'test'): (tmp_path/f'{split}.txt').write_text("EU I-ORG\nrejects\n")
+    res = cli('describe', '--data', str(tmp_path), '--plot', '', cwd=tmp_path)
+    assert res.returncode == 1
+    assert f"{tmp_path/'train.txt'}:2: expected a token column" in res.stderr
+    assert 'Traceback' not in res.stderr
+
+def test_unknown_verb_and_help():
+    res = cli('trian')
+    assert res.returncode == 1 and "unknown command 'trian'" in res.stderr
+    res = cli('describe', '--help')
+    assert res.returncode == 0 and 'a data set folder or embedded name' in res.stdout

@@ -1,0 +1,85 @@
+"""Training and decoding speed of the BiLSTM-CRF on CoNLL-2003, with our CRF and with pytorch-crf swapped in.
+
+Usage: python bench/train_speed.py [--batches N] [--threads N] [--data ../shared/data/conll2003]
+Prints a markdown table: tokens per second for a training step (forward, CRF loss, backward, SGD step)
+and for decoding (forward + Viterbi), at batch sizes 32 and 128, on the CPU (fp32 and bf16 autocast) and,
+where there is one, on CUDA (fp32, fp16 and bf16 autocast); the last columns are our CRF over pytorch-crf.
+The model is the default recipe (char-CNN, BiLSTM 200 per direction, 50d words, BIOES tags), randomly
+initialised: speed does not depend on the weights. Batches are length-bucketed as in training.
+"""
+import argparse, platform, statistics, tempfile, time
+from pathlib import Path
+import torch, torchcrf
+from ner_bilstm_crf.data import shared_data
+from ner_bilstm_crf.train import TrainConfig, read_split, build_model, to_device, autocast
+from ner_bilstm_crf.loader import encode_corpus, make_loader
+
+class PytorchCRF(torch.nn.Module):
+    "pytorch-crf behind our CRF's `nll` and `decode`, with the same parameters."
+    def __init__(self, ours):
+        super().__init__()
+        self.ref = torchcrf.CRF(ours.num_tags, batch_first=True)
+        with torch.no_grad():
+            for name in ('start_transitions', 'end_transitions', 'transitions'): getattr(self.ref, name).copy_(getattr(ours, name))
+    def nll(self, emissions, tags, mask, reduction='mean'): return -self.ref(emissions.float(), tags, mask, reduction=reduction)
+    def decode(self, emissions, mask):
+        paths = self.ref.decode(emissions.float(), mask)
+        out = torch.zeros(mask.shape, dtype=torch.long, device=mask.device)
+        for i, p in enumerate(paths): out[i, :len(p)] = torch.tensor(p, device=mask.device)
+        return out, None
+
+def tokens_per_sec(step, batches, device, warmup=3) -> float:
+    "Tokens per second of `step` over `batches` (after `warmup` batches)."
+    sync = torch.cuda.synchronize if device.type == 'cuda' else (lambda: None)
+    for b in batches[:warmup]: step(b)
+    sync(); t0 = time.perf_counter()
+    for b in batches[warmup:]: step(b)
+    sync()
+    return sum(int(b['lengths'].sum()) for b in batches[warmup:]) / (time.perf_counter() - t0)
+
+def measure(model, batches, device, amp):
+    "Training and decoding tokens per second of `model`."
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    def train_step(b):
+        model.train()
+        with autocast(device, amp): loss = model.loss(b)
+        opt.zero_grad(); loss.backward(); opt.step()
+    @torch.no_grad()
+    def decode_step(b):
+        model.eval()
+        with autocast(device, amp): model.decode(b)
+    return tokens_per_sec(train_step, batches, device), tokens_per_sec(decode_step, batches, device)
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--batches', type=int, default=40, help='timed batches per measurement (after 3 warm-up batches)')
+    p.add_argument('--threads', type=int, default=torch.get_num_threads())
+    p.add_argument('--data', default=None, help='a CoNLL-2003 folder (default: shared/data/conll2003 beside the repo)')
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    data = Path(args.data) if args.data else shared_data('conll2003')
+    if data is None: return
+    config = TrainConfig(dataset=str(data))
+    train_sents = read_split(config, 'train')
+    torch.manual_seed(0)
+    base = build_model(config, train_sents, log=lambda m: None)
+    corpus = encode_corpus(Path(data)/'train.txt', base.vocabs, cache_dir=tempfile.mkdtemp(), scheme='BIOES')
+    print(f"torch {torch.__version__}, pytorch-crf {torchcrf.__version__}, {platform.processor() or platform.machine()}, "
+          f"{torch.get_num_threads()} threads; CoNLL-2003 train, {args.batches} timed batches per cell\n")
+    print("| device | amp | batch | train tok/s (ours) | train tok/s (pytorch-crf) | decode tok/s (ours) | decode tok/s (pytorch-crf) | train ratio | decode ratio |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    devices = [('cpu', ('none', 'bf16'))] + ([('cuda', ('none', 'fp16', 'bf16'))] if torch.cuda.is_available() else [])
+    for dev, amps in devices:
+        device = torch.device(dev)
+        for bs in (32, 128):
+            loader = make_loader(corpus, bs, shuffle=True, seed=0)
+            batches = [to_device(b, device) for _, b in zip(range(args.batches + 3), loader)]
+            for amp in amps:
+                ours = build_model(config, train_sents, log=lambda m: None).to(device)
+                ours.load_state_dict(base.state_dict())
+                theirs = build_model(config, train_sents, log=lambda m: None).to(device)
+                theirs.load_state_dict(base.state_dict()); theirs.crf = PytorchCRF(base.crf).to(device)
+                (t_ours, d_ours), (t_ref, d_ref) = measure(ours, batches, device, amp), measure(theirs, batches, device, amp)
+                print(f"| {dev} | {amp} | {bs} | {t_ours:,.0f} | {t_ref:,.0f} | {d_ours:,.0f} | {d_ref:,.0f} | {t_ours / t_ref:.2f}x | {d_ours / d_ref:.2f}x |", flush=True)
+
+if __name__ == '__main__': main()

@@ -5,26 +5,34 @@
 # %% auto #0
 __all__ = ['VERBS', 'from_docments', 'train_verb', 'run_verb', 'main']
 
-# %% ../nbs/07_cli.ipynb #cc030fcb
-import sys
+# %% ../nbs/07_cli.ipynb #a3e8a0a8
+import argparse, sys
 from fastcore.script import anno_parser
 from .data import describe
 from .train import train, config_from_args
+from .evaluate import evaluate
+from .predict import predict_file, log_tagger
 
-# %% ../nbs/07_cli.ipynb #8105de31
-def from_docments(func):
-    "A verb that parses its arguments from `func`'s signature and docments."
+# %% ../nbs/07_cli.ipynb #d5a5ceb9
+def from_docments(func, aliases:dict[str, str]|None=None):
+    "A verb that parses its arguments from `func`'s signature and docments; `aliases` maps extra option names to parameters."
     def verb(argv:list[str]):
-        args = vars(anno_parser(func, prog=f'ner-bilstm-crf {func.__name__}').parse_args(argv))
+        parser = anno_parser(func, prog=f'ner-bilstm-crf {func.__name__}')
+        for alias, dest in (aliases or {}).items(): parser.add_argument(alias, dest=dest, default=argparse.SUPPRESS, help=f"same as --{dest}")
+        args = vars(parser.parse_args(argv))
         args.pop('pdb', None); args.pop('xtra', None)
         return func(**args)
     return verb
 
 def train_verb(argv:list[str]):
-    "Train with settings from `--config FILE.yaml` and options."
-    return train(config_from_args(argv))
+    "Train with settings from `--config FILE.yaml` and options, then log the tagger to the run as an MLflow model."
+    result = train(config_from_args(argv))
+    print(f"MLflow model: {log_tagger(result['output_dir'])}")
+    return result
 
-VERBS = dict(describe=from_docments(describe), train=train_verb)
+VERBS = dict(describe=from_docments(describe), train=train_verb,
+             evaluate=from_docments(evaluate, {'--data': 'dataset'}),
+             predict=from_docments(predict_file, {'-o': 'output'}))
 
 def run_verb(argv:list[str] # the arguments after the program name: VERB then its options
             ):

@@ -1,0 +1,72 @@
+"""Prediction throughput of `NERTagger.predict` on raw text: sentences and tokens per second, end to end.
+
+Usage: python bench/predict_speed.py [--model_dir DIR] [--threads N] [--repeats R] [--batch_sizes 1 16 64 256]
+Texts: the 1,287 WNUT-17 test sentences, their tokens joined by spaces into raw text, so tokenizing, batching, the BiLSTM,
+Viterbi decoding, the CRF marginals (entity scores) and building the entity dicts are all timed.
+Model: DIR if given, else a randomly initialised BiLSTM-CRF of the default size (the `TrainConfig` defaults: 50-d word vectors
+for the WNUT-17 training vocabulary, a character CNN, a 200-unit BiLSTM per direction, 25 BIOES tags). A random model does
+exactly the work of a trained one of the same size, so its speed is the trained model's.
+Prints a markdown table per device (CPU, and CUDA where there is one): the median of R timed runs after one warm-up run.
+"""
+import argparse, os, platform, statistics, time
+import torch
+from ner_bilstm_crf.data import load_dataset
+from ner_bilstm_crf.train import TrainConfig, build_model, read_split, seed_everything
+from ner_bilstm_crf.predict import NERTagger, tokenize
+
+def default_model():
+    "A random-init model of the default size, vocabularies from the WNUT-17 training split."
+    seed_everything(0)
+    config = TrainConfig()
+    return build_model(config, read_split(config, 'train'), log=lambda m: None)
+
+def median_s(fn, device, repeats):
+    "Median wall time of `fn` in seconds, after one warm-up call."
+    sync = torch.cuda.synchronize if device.type == 'cuda' else (lambda: None)
+    fn(); sync()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter(); fn(); sync()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+def bench_device(model, device, texts, batch_sizes, repeats):
+    "Rows of (what, batch size, seconds) for one device."
+    tokens = [[t.text for t in tokenize(text)] for text in texts]
+    rows = [('tokenize only', '-', median_s(lambda: [tokenize(t) for t in texts], torch.device('cpu'), repeats))]
+    for bs in batch_sizes:
+        tagger = NERTagger(model, str(device), batch_size=bs)
+        rows.append(('predict (raw text to entities)', bs, median_s(lambda: tagger.predict(texts), device, repeats)))
+        rows.append(('tag_tokens (pre-tokenized, tags and marginals)', bs, median_s(lambda: tagger.tag_tokens(tokens), device, repeats)))
+    return rows
+
+def table(device, rows, n_texts, n_tokens):
+    "Markdown table of the throughput."
+    lines = [f"\n### {device}\n", "| what | batch size | sentences/s | tokens/s | ms per sentence |", "|---|---|---|---|---|"]
+    for what, bs, s in rows:
+        lines.append(f"| {what} | {bs} | {n_texts / s:,.0f} | {n_tokens / s:,.0f} | {s / n_texts * 1e3:.3f} |")
+    return '\n'.join(lines)
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--model_dir', help='a trained model folder (default: a random-init model of the default size)')
+    parser.add_argument('--threads', type=int, default=os.cpu_count(), help='torch CPU threads (default: all cores)')
+    parser.add_argument('--repeats', type=int, default=3)
+    parser.add_argument('--batch_sizes', type=int, nargs='+', default=[1, 16, 64, 256])
+    parser.add_argument('--limit', type=int, default=None, help='use only the first N test sentences')
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    texts = [' '.join(s.tokens) for s in load_dataset()['test'][:args.limit]]
+    n_tokens = sum(len(tokenize(t)) for t in texts)
+    model = NERTagger.load(args.model_dir, 'cpu').model if args.model_dir else default_model()
+    c = model.config
+    print(f"torch {torch.__version__}, python {platform.python_version()}, CPU threads {torch.get_num_threads()} of {os.cpu_count()} cores"
+          + (f", GPU {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ", no GPU") + f", load average {os.getloadavg()[0]:.2f}")
+    print(f"model: {args.model_dir or 'random init, default size'} (word_dim {c.word_dim}, char {c.char_encoder}, hidden {c.hidden_size}x2, "
+          f"{c.n_tags} {c.tag_scheme} tags, {sum(p.numel() for p in model.parameters()):,} parameters)")
+    print(f"texts: {len(texts):,} WNUT-17 test sentences as raw text, {n_tokens:,} tokens; median of {args.repeats} runs after a warm-up")
+    devices = [torch.device('cpu')] + ([torch.device('cuda')] if torch.cuda.is_available() else [])
+    for device in devices:
+        print(table(device, bench_device(model.to(device), device, texts, args.batch_sizes, args.repeats), len(texts), n_tokens))
+
+if __name__ == '__main__': main()

@@ -2,8 +2,9 @@
 import json, re, shutil, subprocess
 from pathlib import Path
 import pytest
-from ner_bilstm_crf.data import Sentence, load_dataset, write_conll, convert_tags, read_conll
+from ner_bilstm_crf.data import Sentence, write_conll, convert_tags, read_conll
 from ner_bilstm_crf.evaluate import conlleval_scores, conlleval_report, read_predictions, write_predictions, evaluate, PLOT_FILES
+from helpers import small_dataset
 
 # Four sentences, `token gold pred`: (1) IOB1 with B- after I- of the same type, (2) a boundary error,
 # (3) a type error, (4) an IOB2 entity predicted with an I- start after O (conlleval counts it as a start).
@@ -70,10 +71,6 @@ def test_predictions_file_round_trip(hand_file, tmp_path):
 
 # ---- a model trained by the CLI ----
 
-def small_dataset(folder:Path, n_train=300, n_eval=100) -> Path:
-    wnut = load_dataset()
-    for split, n in dict(train=n_train, valid=n_eval, test=n_eval).items(): write_conll(wnut[split][:n], folder/f'{split}.txt')
-    return folder
 
 @pytest.fixture(scope='module')
 def trained(tmp_path_factory):

@@ -1,9 +1,10 @@
 "Tag text from outside the package: a model trained by the CLI, loaded from disk and from MLflow, files in and out, and the model served over HTTP."
-import json, os, signal, socket, subprocess, sys, time, urllib.error, urllib.request
+import json, os, signal, subprocess, sys, time, urllib.error, urllib.request
 from pathlib import Path
 import pytest
 from ner_bilstm_crf.data import load_dataset, read_conll, write_conll, tags_to_spans
 from ner_bilstm_crf.predict import NERTagger, tokenize, predict_file, log_tagger, highlight_html
+from helpers import free_port
 
 TEXTS = ["Justin Bieber and Selena Gomez were spotted in Los Angeles last night!",
          "I'm watching the Lakers game with @paulwalk at Staples Center 🏀 http://bit.ly/abc",
@@ -88,8 +89,6 @@ def test_disk_and_mlflow_give_the_same_entities(trained, tagger, logged):
     assert json.loads(json.dumps(from_disk)) == from_disk  # plain JSON
     assert from_disk == tagger.predict(TEXTS)
 
-def free_port():
-    with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
 def post(url, body):
     req = urllib.request.Request(url, data=json.dumps(body).encode(), headers={'Content-Type': 'application/json'})

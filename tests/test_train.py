@@ -1,15 +1,11 @@
 "Train from outside the package: papermill, the CLI, a real MLflow server, and a killed run resumed."
-import json, os, signal, socket, subprocess, sys, time
+import os, signal, subprocess, sys, time
 from pathlib import Path
 import pytest, torch
-from ner_bilstm_crf.data import load_dataset, write_conll
+from helpers import small_dataset, free_port
 
 REPO = Path(__file__).resolve().parents[1]
 
-def small_dataset(folder:Path, n_train=300, n_eval=100) -> Path:
-    wnut = load_dataset()
-    for split, n in dict(train=n_train, valid=n_eval, test=n_eval).items(): write_conll(wnut[split][:n], folder/f'{split}.txt')
-    return folder
 
 def search_runs(tracking_uri, experiment):
     import mlflow
@@ -48,8 +44,6 @@ def test_cli_trains_with_the_same_settings(tmp_path):
     check_run(uri, 'cli', 2, tmp_path/'X')
     assert list((tmp_path/'logs').glob('cli-*.log')), "no log file under logs/"
 
-def free_port():
-    with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
 def test_against_a_real_mlflow_server(tmp_path):
     port = free_port()

@@ -4,9 +4,9 @@
 
 # %% ../nbs/00_data.ipynb #0475a20c
 from __future__ import annotations
-import json, math
+import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 from typing import Iterable, Iterator

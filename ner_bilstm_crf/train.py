@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import yaml
 from tqdm.auto import tqdm
-from .data import load_dataset, split_files, dataset_dir, build_vocabs, convert_tags, read_conll, corpus_stats, write_conll, Vocab
+from .data import split_files, dataset_dir, build_vocabs, convert_tags, read_conll, corpus_stats
 from fastcore.basics import patch
 from .model import ModelConfig, load_embeddings, read_vectors
 from .crf import BiLSTMCRF
@@ -292,7 +292,8 @@ def train(config:TrainConfig # the settings of the run
     device = resolve_device(config.device)
     files = split_files(dataset_dir(config.dataset))
     splits = {k: read_split(config, k) for k in ('train', 'valid')}
-    data_tokens = {t for path in files.values() for s in read_conll(path, encoding=config.encoding) for t in s.tokens} if config.embeddings else set()
+    data_tokens = set()  # words that may need a pretrained vector: train and valid are in memory, test is streamed once
+    if config.embeddings: data_tokens = {t for sents in (*splits.values(), read_conll(files['test'], encoding=config.encoding)) for s in sents for t in s.tokens}
     notes = []  # reported once the run's log exists
     model = build_model(config, splits['train'], data_tokens, log=notes.append).to(device)
     corpora = {k: encode_corpus(files[k], model.vocabs, cache_dir=config.cache_dir, scheme=config.tag_scheme, encoding=config.encoding) for k in splits}

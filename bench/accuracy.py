@@ -1,10 +1,11 @@
 """Accuracy of a training recipe over several seeds: test entity F1 (conlleval) as mean and standard deviation.
 
-Usage: python bench/accuracy.py --config configs/conll2003.yaml --seeds 1 2 3 [--epochs N] [--out runs/accuracy]
+Usage: python bench/accuracy.py --config configs/conll2003.yaml --seeds 1 2 3 [--epochs N] [--tag_scheme IOB2] [--out runs/accuracy]
 Trains one model per seed with `train` (every run tracked in MLflow, experiment from the config), scores the
 best model of each with `evaluate` on the valid and test splits, and prints a markdown table: seed, epochs
 run, best epoch, valid F1, test F1, wall time, device; then the mean and standard deviation over seeds.
-Runs whose output folder already holds a finished model are evaluated, not retrained (--retrain to force).
+Runs whose output folder already holds a finished model are evaluated, not retrained (--retrain to force); their wall
+time reads 'earlier run'.
 """
 import argparse, json, platform, statistics, time
 from dataclasses import replace
@@ -26,34 +27,38 @@ def device_name(config:TrainConfig) -> str:
 def run_seed(config:TrainConfig, retrain:bool) -> dict:
     "Train (unless finished before) and evaluate one seed."
     out = Path(config.output_dir)
+    trained = retrain or not (out/'history.json').is_file()
     t0 = time.perf_counter()
-    if retrain or not (out/'history.json').is_file(): train(config)
-    wall = time.perf_counter() - t0
+    if trained: train(config)
+    wall = time.perf_counter() - t0 if trained else None
     history = json.loads((out/'history.json').read_text())
     scores = evaluate(str(out), config.dataset, splits='valid,test', encoding=config.encoding,
                       results_dir=str(out/'results'), device=config.device, verbose=False)
     best = max(history, key=lambda h: h['valid_f1'])
     return dict(seed=config.seed, epochs=len(history), best_epoch=best['epoch'], valid_f1=scores['valid']['f1'],
-                test_f1=scores['test']['f1'], wall_min=wall / 60)
+                test_f1=scores['test']['f1'], wall_min=wall and wall / 60)
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--config', required=True, help='a YAML recipe, e.g. configs/conll2003.yaml')
     p.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3])
     p.add_argument('--epochs', type=int, default=None, help='override the recipe\'s epochs')
+    p.add_argument('--tag_scheme', default=None, choices=['IOB1', 'IOB2', 'BIOES'], help="override the recipe's tag scheme, to compare schemes")
     p.add_argument('--out', default=None, help='folder of the per-seed models (default: the recipe\'s output_dir)')
     p.add_argument('--retrain', action='store_true', help='train again even where a finished model exists')
     args = p.parse_args()
-    base = TrainConfig.from_yaml(args.config, **({'epochs': args.epochs} if args.epochs else {}))
+    overrides = {k: v for k, v in dict(epochs=args.epochs, tag_scheme=args.tag_scheme).items() if v is not None}
+    base = TrainConfig.from_yaml(args.config, **overrides)
     out = Path(args.out or base.output_dir)
     rows = []
-    print(f"{args.config}: {base.dataset}, device {device_name(base)}\n")
+    print(f"{args.config}: {base.dataset}, {base.tag_scheme} tags, device {device_name(base)}\n")
     print("| seed | epochs | best epoch | valid F1 | test F1 | wall (min) |")
     print("|---|---|---|---|---|---|")
     for seed in args.seeds:
         row = run_seed(replace(base, seed=seed, output_dir=str(out/f'seed{seed}')), args.retrain)
         rows.append(row)
-        print(f"| {seed} | {row['epochs']} | {row['best_epoch']} | {100 * row['valid_f1']:.2f} | {100 * row['test_f1']:.2f} | {row['wall_min']:.1f} |", flush=True)
+        wall = 'earlier run' if row['wall_min'] is None else f"{row['wall_min']:.1f}"
+        print(f"| {seed} | {row['epochs']} | {row['best_epoch']} | {100 * row['valid_f1']:.2f} | {100 * row['test_f1']:.2f} | {wall} |", flush=True)
     test = [100 * r['test_f1'] for r in rows]
     valid = [100 * r['valid_f1'] for r in rows]
     sd = lambda xs: statistics.stdev(xs) if len(xs) > 1 else 0.0

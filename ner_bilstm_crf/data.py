@@ -14,8 +14,9 @@ from typing import Iterable, Iterator
 # %% auto #0
 __all__ = ['SCHEMES', 'SCHEME_PREFIXES', 'PAD', 'UNK', 'SPLIT_FILES', 'DEFAULT_DATASET', 'Sentence', 'split_tag', 'check_tag',
            'tags_to_spans', 'spans_to_tags', 'convert_tags', 'detect_scheme', 'CorpusError', 'read_conll',
-           'write_conll', 'Vocab', 'build_vocabs', 'save_vocabs', 'load_vocabs', 'embedded_datasets', 'dataset_dir',
-           'split_files', 'load_dataset', 'corpus_stats', 'stats_table', 'plot_lengths', 'describe', 'shared_data']
+           'write_conll', 'Vocab', 'scheme_tags', 'build_vocabs', 'save_vocabs', 'load_vocabs', 'embedded_datasets',
+           'dataset_dir', 'split_files', 'load_dataset', 'corpus_stats', 'stats_table', 'plot_lengths', 'describe',
+           'shared_data']
 
 # %% ../nbs/00_data.ipynb #23b29c32
 @dataclass
@@ -243,16 +244,24 @@ def load(cls:Vocab, path:str|Path):
     return cls.from_dict(json.loads(Path(path).read_text()))
 
 # %% ../nbs/00_data.ipynb #52781ef8
+def scheme_tags(types:Iterable[str], # entity types, e.g. ['LOC', 'PER']
+                scheme:str # 'IOB1', 'IOB2' or 'BIOES'
+               ) -> list[str]:
+    "Every tag `scheme` can write for `types`, 'O' first."
+    return ['O'] + [f'{prefix}-{etype}' for etype in types for prefix in SCHEME_PREFIXES[scheme]]
+
 def build_vocabs(sentences:Iterable[Sentence], # training sentences
                  min_freq:int=1, # minimum word frequency
-                 lower:bool=False # lowercase words
+                 lower:bool=False, # lowercase words
+                 scheme:str|None=None # the tags' scheme: when given, every tag of it is added for each entity type seen
                 ) -> dict[str, Vocab]:
     "Word, character and tag vocabularies of `sentences`."
     sentences = list(sentences)
     tokens = [t for s in sentences for t in s.tokens]
+    tags = Vocab.build((t for s in sentences for t in s.tags), pad=None, unk=None)
+    if scheme is not None: tags = tags.extend(scheme_tags(sorted({split_tag(t)[1] for t in tags.itos} - {None}), scheme))
     return dict(words=Vocab.build(tokens, min_freq=min_freq, lower=lower),
-                chars=Vocab.build(c for t in tokens for c in t),
-                tags=Vocab.build((t for s in sentences for t in s.tags), pad=None, unk=None))
+                chars=Vocab.build(c for t in tokens for c in t), tags=tags)
 
 def save_vocabs(vocabs:dict[str, Vocab], path:str|Path):
     "Write named vocabularies to one JSON file."

@@ -162,7 +162,7 @@ def build_model(config:TrainConfig, # the run's settings
                 log=print # where to report embedding coverage
                ) -> BiLSTMCRF:
     "A fresh model whose vocabularies come from `train_sentences` (and the vectors file)."
-    vocabs = build_vocabs(train_sentences, min_freq=config.min_freq, lower=config.lower)
+    vocabs = build_vocabs(train_sentences, min_freq=config.min_freq, lower=config.lower, scheme=config.tag_scheme)
     embeddings, word_dim = None, config.word_dim
     if config.embeddings:
         vocabs['words'] = vocabs['words'].extend(pretrained_words(config.embeddings, set(data_tokens)))

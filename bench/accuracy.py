@@ -1,6 +1,6 @@
 """Accuracy of a training recipe over several seeds: test entity F1 (conlleval) as mean and standard deviation.
 
-Usage: python bench/accuracy.py --config configs/conll2003.yaml --seeds 1 2 3 [--epochs N] [--tag_scheme IOB2] [--out runs/accuracy]
+Usage: python bench/accuracy.py --config configs/conll2003.yaml --seeds 1 2 3 [--out runs/accuracy] [any `train` option, e.g. --epochs N --tag_scheme IOB2]
 Trains one model per seed with `train` (every run tracked in MLflow, experiment from the config), scores the
 best model of each with `evaluate` on the valid and test splits, and prints a markdown table: seed, epochs
 run, best epoch, valid F1, test F1, wall time, device; then the mean and standard deviation over seeds.
@@ -11,7 +11,8 @@ import argparse, json, platform, statistics, time
 from dataclasses import replace
 from pathlib import Path
 import torch
-from ner_bilstm_crf.train import TrainConfig, train, resolve_device
+from ner_bilstm_crf.train import TrainConfig, train
+from ner_bilstm_crf.tagger import resolve_device
 from ner_bilstm_crf.evaluate import evaluate
 
 def cpu_name() -> str:
@@ -39,19 +40,15 @@ def run_seed(config:TrainConfig, retrain:bool) -> dict:
                 test_f1=scores['test']['f1'], wall_min=wall and wall / 60)
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--config', required=True, help='a YAML recipe, e.g. configs/conll2003.yaml')
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog='Every other option is a `train` option (ner-bilstm-crf train --help).')
     p.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3])
-    p.add_argument('--epochs', type=int, default=None, help='override the recipe\'s epochs')
-    p.add_argument('--tag_scheme', default=None, choices=['IOB1', 'IOB2', 'BIOES'], help="override the recipe's tag scheme, to compare schemes")
     p.add_argument('--out', default=None, help='folder of the per-seed models (default: the recipe\'s output_dir)')
     p.add_argument('--retrain', action='store_true', help='train again even where a finished model exists')
-    args = p.parse_args()
-    overrides = {k: v for k, v in dict(epochs=args.epochs, tag_scheme=args.tag_scheme).items() if v is not None}
-    base = TrainConfig.from_yaml(args.config, **overrides)
+    args, train_options = p.parse_known_args()
+    base = TrainConfig.from_args(train_options)
     out = Path(args.out or base.output_dir)
     rows = []
-    print(f"{args.config}: {base.dataset}, {base.tag_scheme} tags, device {device_name(base)}\n")
+    print(f"{' '.join(train_options)}: {base.dataset}, {base.tag_scheme} tags, device {device_name(base)}\n")
     print("| seed | epochs | best epoch | valid F1 | test F1 | wall (min) |")
     print("|---|---|---|---|---|---|")
     for seed in args.seeds:

@@ -10,8 +10,9 @@ initialised: speed does not depend on the weights. Batches are length-bucketed a
 import argparse, platform, statistics, tempfile, time
 from pathlib import Path
 import torch, torchcrf
-from ner_bilstm_crf.data import shared_data
-from ner_bilstm_crf.train import TrainConfig, read_split, build_model, to_device, autocast
+from ner_bilstm_crf.data import _shared_data
+from ner_bilstm_crf.train import TrainConfig, read_split, build_model
+from ner_bilstm_crf.tagger import to_device, autocast
 from ner_bilstm_crf.loader import encode_corpus, make_loader
 
 class PytorchCRF(torch.nn.Module):
@@ -47,7 +48,7 @@ def measure(model, batches, device, amp):
     @torch.no_grad()
     def decode_step(b):
         model.eval()
-        with autocast(device, amp): model.decode(b)
+        with autocast(device, amp): model.crf.decode(model(b), b['mask'])
     return tokens_per_sec(train_step, batches, device), tokens_per_sec(decode_step, batches, device)
 
 def main():
@@ -57,7 +58,7 @@ def main():
     p.add_argument('--data', default=None, help='a CoNLL-2003 folder (default: shared/data/conll2003 beside the repo)')
     args = p.parse_args()
     torch.set_num_threads(args.threads)
-    data = Path(args.data) if args.data else shared_data('conll2003')
+    data = Path(args.data) if args.data else _shared_data('conll2003')
     if data is None: return
     config = TrainConfig(dataset=str(data))
     train_sents = read_split(config, 'train')

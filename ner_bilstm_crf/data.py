@@ -15,8 +15,7 @@ from typing import Iterable, Iterator
 __all__ = ['SCHEMES', 'SCHEME_PREFIXES', 'PAD', 'UNK', 'SPLIT_FILES', 'DEFAULT_DATASET', 'Sentence', 'split_tag', 'check_tag',
            'tags_to_spans', 'spans_to_tags', 'convert_tags', 'detect_scheme', 'CorpusError', 'read_conll',
            'write_conll', 'Vocab', 'scheme_tags', 'build_vocabs', 'save_vocabs', 'load_vocabs', 'embedded_datasets',
-           'dataset_dir', 'split_files', 'load_dataset', 'corpus_stats', 'stats_table', 'plot_lengths', 'describe',
-           'shared_data']
+           'dataset_dir', 'split_files', 'load_dataset', 'corpus_stats', 'stats_table', 'plot_lengths', 'describe']
 
 # %% ../nbs/00_data.ipynb #23b29c32
 @dataclass
@@ -351,11 +350,11 @@ def describe(data:str=DEFAULT_DATASET, # a data set folder or embedded name
         print(f"sentence lengths plotted to {plot}")
 
 # %% ../nbs/00_data.ipynb #8abd3f99
-def shared_data(name:str # a folder of ../shared/data, e.g. 'conll2003'
-               ) -> Path|None:
-    "The folder of a research data set in `shared/data` beside the repo, or None (with a message) where it is absent."
+def _shared_data(*parts:str # a path inside shared/data, e.g. 'conll2003' or 'glove', 'glove.6B.50d.wnut17.txt.gz'
+                ) -> Path|None:
+    "A research file or folder in `shared/data` beside the repo (never shipped), or None, with a message, where it is absent."
     for root in (Path.cwd(), *Path.cwd().parents):
-        for cand in (root/'shared'/'data'/name, root.parent/'shared'/'data'/name):
-            if (cand/'train.txt').is_file(): return cand
-    print(f"skipped: {name} not found in shared/data beside the repo (research data, not shipped)")
+        for cand in (root.joinpath('shared', 'data', *parts), root.parent.joinpath('shared', 'data', *parts)):
+            if cand.exists(): return cand
+    print(f"skipped: {'/'.join(parts)} not found in shared/data beside the repo (research data, not shipped)")
     return None

@@ -1,13 +1,14 @@
-import os, pathlib, pytest
+import json, pathlib, pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def repo(): return REPO
 
-@pytest.fixture
-def shared_data():
-    "The research data folder beside the repo, or a skip with the reason."
-    path = REPO.parent/'shared'/'data'
-    if not path.is_dir(): pytest.skip(f"research data not found at {path} (the CoNLL sets are not shipped)")
-    return path
+@pytest.fixture(scope='session')
+def demo():
+    "The demonstration model (trained once, cached in the temporary folder): its folder, tracking URI and run id."
+    from ner_bilstm_crf.train import demo_model
+    model = demo_model()
+    run = json.loads((model/'mlflow_run.json').read_text())
+    return dict(model=model, uri=run['tracking_uri'], run_id=run['run_id'])

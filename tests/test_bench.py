@@ -26,10 +26,3 @@ def test_accuracy_reports_each_seed_and_their_mean(repo, recipe):
     again = run_script(repo, recipe, 'accuracy.py', '--config', 'recipe.yaml', '--seeds', '1', '2')
     assert again.returncode == 0, again.stderr
     assert again.stdout.count('earlier run') == 2 and re.findall(r'test F1 [\d.]+ ± [\d.]+', again.stdout) == re.findall(r'test F1 [\d.]+ ± [\d.]+', first.stdout)
-
-def test_tagger_gives_the_scores_of_evaluate(repo, recipe):
-    if not (recipe/'runs'/'small'/'seed1'/'model.safetensors').is_file():
-        assert run_script(repo, recipe, 'accuracy.py', '--config', 'recipe.yaml', '--seeds', '1').returncode == 0
-    done = run_script(repo, recipe, 'tagger_agreement.py', 'runs/small/seed1', '--data', 'data')
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert 'F1 identical; 0 of 100 sentences tagged differently' in done.stdout

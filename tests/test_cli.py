@@ -23,3 +23,23 @@ def test_unknown_verb_and_help():
     assert res.returncode == 1 and "unknown command 'trian'" in res.stderr
     res = cli('describe', '--help')
     assert res.returncode == 0 and 'a data set folder or embedded name' in res.stdout
+
+def test_help_lists_every_verb_and_version():
+    from ner_bilstm_crf import __version__
+    res = cli('--help')
+    assert res.returncode == 0, res.stderr
+    for verb in ('describe', 'train', 'evaluate', 'predict'): assert f"\n  {verb} " in res.stdout, verb
+    assert '--version' in res.stdout
+    res = cli('--version')
+    assert res.returncode == 0 and res.stdout.strip() == f"ner-bilstm-crf {__version__}"
+
+def test_each_verb_help_names_the_verb():
+    for verb in ('describe', 'train', 'evaluate', 'predict'):
+        res = cli(verb, '--help')
+        assert res.returncode == 0 and res.stdout.startswith(f'usage: ner-bilstm-crf {verb} '), (verb, res.stdout[:200])
+    assert 'char-CNN window, in characters' in ' '.join(cli('train', '--help').stdout.split())  # every model setting is an option
+
+def test_cli_starts_without_torch_or_mlflow():
+    code = "import sys; sys.argv = ['ner-bilstm-crf', '--version']\nfrom ner_bilstm_crf.cli import main\ntry: main()\nexcept SystemExit: pass\nprint(sorted(m for m in ('torch', 'mlflow', 'pandas', 'matplotlib') if m in sys.modules))"
+    res = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120)
+    assert res.stdout.strip().endswith('[]'), res.stdout + res.stderr

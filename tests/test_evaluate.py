@@ -1,10 +1,9 @@
-"Evaluate from outside the package: conlleval's numbers on fixed files, and a model trained by the CLI, scored, plotted and logged to its MLflow run."
+"Evaluate from outside the package: conlleval's numbers on fixed files, and the demonstration model scored, plotted and logged to its MLflow run."
 import json, re, shutil, subprocess
 from pathlib import Path
 import pytest
 from ner_bilstm_crf.data import Sentence, write_conll, convert_tags, read_conll
 from ner_bilstm_crf.evaluate import conlleval_scores, conlleval_report, read_predictions, write_predictions, evaluate, PLOT_FILES
-from helpers import small_dataset
 
 # Four sentences, `token gold pred`: (1) IOB1 with B- after I- of the same type, (2) a boundary error,
 # (3) a type error, (4) an IOB2 entity predicted with an I- start after O (conlleval counts it as a start).
@@ -69,18 +68,14 @@ def test_predictions_file_round_trip(hand_file, tmp_path):
     out = write_predictions(sents, pred, tmp_path/'again.txt')
     assert out.read_text() == CONLL_FILE + '\n'  # write_conll ends every sentence with a blank line
 
-# ---- a model trained by the CLI ----
+# ---- the demonstration model ----
 
 
 @pytest.fixture(scope='module')
-def trained(tmp_path_factory):
-    "A tiny model trained with `ner-bilstm-crf train`, its data set folder, tracking URI and working folder."
-    tmp = tmp_path_factory.mktemp('evaluate')
-    data, uri = small_dataset(tmp/'data'), f"sqlite:///{tmp}/mlruns.db"
-    res = subprocess.run(['ner-bilstm-crf', 'train', '--dataset', str(data), '--epochs', '1', '--hidden_size', '16', '--output_dir', 'X',
-                          '--tracking_uri', uri, '--experiment', 'evaluate'], capture_output=True, text=True, cwd=tmp, timeout=900)
-    assert res.returncode == 0, res.stderr[-3000:]
-    return dict(model=tmp/'X', data=data, uri=uri, cwd=tmp, run_id=json.loads((tmp/'X'/'mlflow_run.json').read_text())['run_id'])
+def trained(demo, tmp_path_factory):
+    "The demonstration model, the embedded WNUT-17 it was trained on, its tracking URI and run, and a working folder."
+    from ner_bilstm_crf.data import dataset_dir
+    return dict(model=demo['model'], data=dataset_dir('wnut17'), uri=demo['uri'], cwd=tmp_path_factory.mktemp('evaluate'), run_id=demo['run_id'])
 
 def check_results(results_dir:Path, data:Path, splits=('train', 'valid', 'test')) -> dict:
     "metrics.json agrees with the data and with seqeval on the prediction files; the plots are non-empty PNG files."
@@ -138,12 +133,8 @@ def test_model_without_mlflow_run(trained, tmp_path, capsys):
     assert 'no mlflow_run.json' in capsys.readouterr().out
     check_results(tmp_path/'results', trained['data'], splits=('test',))
 
-def evaluate_verb_missing() -> bool:
-    return subprocess.run(['ner-bilstm-crf', 'evaluate', '--help'], capture_output=True, timeout=300).returncode != 0
-
-@pytest.mark.skipif(evaluate_verb_missing(), reason="the `evaluate` verb is not wired into the CLI yet (nbs/07_cli.ipynb)")
 def test_cli_evaluate(trained):
-    res = subprocess.run(['ner-bilstm-crf', 'evaluate', 'X', '--data', str(trained['data'])], capture_output=True, text=True,
+    res = subprocess.run(['ner-bilstm-crf', 'evaluate', str(trained['model']), '--data', str(trained['data'])], capture_output=True, text=True,
                          cwd=trained['cwd'], timeout=900)
     assert res.returncode == 0, res.stderr[-3000:]
     assert re.search(r'processed \d+ tokens with \d+ phrases; found: \d+ phrases; correct: \d+\.', res.stdout)

@@ -1,4 +1,4 @@
-"Tag text from outside the package: a model trained by the CLI, loaded from disk and from MLflow, files in and out, and the model served over HTTP."
+"Tag text from outside the package: the demonstration model, loaded from disk and from MLflow, files in and out, and the model served over HTTP."
 import json, os, signal, subprocess, sys, time, urllib.error, urllib.request
 from pathlib import Path
 import pytest
@@ -13,15 +13,9 @@ TEXTS = ["Justin Bieber and Selena Gomez were spotted in Los Angeles last night!
          "nothing to see here", "", "   \t "]
 
 @pytest.fixture(scope='module')
-def trained(tmp_path_factory):
-    "A quick model trained by the console script on the embedded WNUT-17: its folder and tracking URI."
-    tmp = tmp_path_factory.mktemp('predict')
-    uri = f"sqlite:///{tmp}/mlruns.db"
-    res = subprocess.run(['ner-bilstm-crf', 'train', '--epochs', '3', '--optimizer', 'adam', '--lr', '0.005', '--batch_size', '16',
-                          '--hidden_size', '100', '--output_dir', 'model', '--tracking_uri', uri, '--experiment', 'predict'],
-                         capture_output=True, text=True, cwd=tmp, timeout=1500)
-    assert res.returncode == 0, res.stderr[-3000:]
-    return tmp/'model', uri
+def trained(demo):
+    "The demonstration model (the embedded WNUT-17, trained once and cached): its folder and tracking URI."
+    return demo['model'], demo['uri']
 
 @pytest.fixture(scope='module')
 def tagger(trained): return NERTagger.load(trained[0], device='cpu')
@@ -135,8 +129,6 @@ def test_predict_file_conll_to_conll(trained, tagger, tmp_path):
     assert all(t == 'O' or t[0] in 'BI' for s in back for t in s.tags)  # IOB2 by default
 
 def test_predict_command(trained, tagger, tmp_path):
-    from ner_bilstm_crf.cli import VERBS
-    if 'predict' not in VERBS: pytest.skip("the predict verb is not wired into the CLI yet (07_cli)")
     (tmp_path/'texts.txt').write_text('\n'.join(TEXTS) + '\n', encoding='utf-8')
     res = subprocess.run(['ner-bilstm-crf', 'predict', str(trained[0]), 'texts.txt', '-o', 'out.jsonl'], capture_output=True, text=True,
                          cwd=tmp_path, timeout=300)
@@ -150,3 +142,28 @@ def test_highlight_escapes_and_marks(tagger):
     markup = highlight_html(text, ents)
     assert '<script>' not in markup and '&lt;script&gt;' in markup
     assert markup.count('<mark') == len(ents)
+
+
+def sentence_tags(tagger, sentences, scheme):
+    "Tags of `sentences` from `NERTagger.predict` on their token lists: entities written back as tags of `scheme`."
+    from ner_bilstm_crf.data import spans_to_tags
+    found = tagger.predict([s.tokens for s in sentences])
+    return [spans_to_tags([(e['label'], e['token_start'], e['token_end']) for e in ents], len(s), scheme) for s, ents in zip(sentences, found)]
+
+def check_one_path(model_dir, dataset, tmp_path, encoding='utf-8'):
+    "`evaluate`'s predictions file and `NERTagger.predict` give every test sentence the same tags."
+    from ner_bilstm_crf.data import dataset_dir, detect_scheme
+    from ner_bilstm_crf.evaluate import evaluate, read_predictions
+    evaluate(str(model_dir), dataset, splits='test', encoding=encoding, results_dir=str(tmp_path), verbose=False)
+    sentences, pred = read_predictions(tmp_path/'predictions_test.txt', encoding='utf-8')
+    tagger = NERTagger.load(model_dir, device='cpu')
+    assert sentence_tags(tagger, sentences, detect_scheme(s.tags for s in sentences)) == pred
+    assert sum(t != 'O' for p in pred for t in p) > 0, "no entity at all: the comparison was vacuous"
+
+def test_evaluate_and_tagger_agree_on_wnut17_test(trained, tmp_path):
+    check_one_path(trained[0], 'wnut17', tmp_path)
+
+def test_evaluate_and_tagger_agree_on_conll2003_test(trained, tmp_path):
+    conll = Path(__file__).resolve().parents[2]/'shared'/'data'/'conll2003'
+    if not conll.is_dir(): pytest.skip(f"CoNLL-2003 not found at {conll} (research data, never shipped)")
+    check_one_path(trained[0], str(conll), tmp_path)

@@ -22,6 +22,7 @@ def check_run(tracking_uri, experiment, epochs, output_dir):
     client = mlflow.MlflowClient(tracking_uri)
     assert [m.step for m in client.get_metric_history(run.run_id, 'valid_f1')] == list(range(1, epochs + 1))
     assert [m.step for m in client.get_metric_history(run.run_id, 'loss')] == list(range(1, epochs + 1))
+    assert run['tags.dataset'] == 'wnut17' and run['tags.tag_scheme'] == 'BIOES' and run['tags.ner_bilstm_crf.version']
     artifacts = {a.path for a in client.list_artifacts(run.run_id, 'best_model')}
     assert 'best_model/model.safetensors' in artifacts
     assert all((Path(output_dir)/f).is_file() for f in ('config.json', 'vocabs.json', 'model.safetensors'))
@@ -29,7 +30,7 @@ def check_run(tracking_uri, experiment, epochs, output_dir):
 
 def test_papermill_trains_on_embedded_data(tmp_path):
     uri = f"sqlite:///{tmp_path}/mlruns.db"
-    cmd = [sys.executable, '-m', 'papermill', str(REPO/'nbs'/'04_train.ipynb'), str(tmp_path/'out.ipynb'), '--cwd', str(tmp_path),
+    cmd = [sys.executable, '-m', 'papermill', str(REPO/'nbs'/'06_train.ipynb'), str(tmp_path/'out.ipynb'), '--cwd', str(tmp_path),
            '-p', 'epochs', '2', '-p', 'output_dir', str(tmp_path/'X'), '-p', 'tracking_uri', uri, '-p', 'experiment', 'papermill']
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=1500)
     assert res.returncode == 0, res.stderr[-3000:]
@@ -43,6 +44,18 @@ def test_cli_trains_with_the_same_settings(tmp_path):
     assert res.returncode == 0, res.stderr[-3000:]
     check_run(uri, 'cli', 2, tmp_path/'X')
     assert list((tmp_path/'logs').glob('cli-*.log')), "no log file under logs/"
+    assert not (tmp_path/'mlruns').exists(), "artifacts of a SQLite store go beside the database, not into the working folder"
+
+def test_same_seed_gives_two_run_names(tmp_path):
+    uri = f"sqlite:///{tmp_path}/mlruns.db"
+    data = small_dataset(tmp_path/'data', n_train=100, n_eval=50)
+    for out in ('A', 'B'):
+        res = subprocess.run(['ner-bilstm-crf', 'train', '--dataset', str(data), '--epochs', '1', '--hidden_size', '16', '--output_dir', out,
+                              '--tracking_uri', uri, '--experiment', 'twins', '--no-progress'], capture_output=True, text=True, cwd=tmp_path, timeout=600)
+        assert res.returncode == 0, res.stderr[-3000:]
+    runs = search_runs(uri, 'twins')
+    assert len(runs) == 2 and runs['tags.mlflow.runName'].nunique() == 2
+    assert set(runs['params.seed']) == {'42'} and set(runs['tags.dataset']) == {str(data)}
 
 
 def test_against_a_real_mlflow_server(tmp_path):
@@ -76,9 +89,9 @@ def test_killed_run_resumes_to_the_same_weights(tmp_path):
     proc = subprocess.Popen(common + ['--output_dir', 'killed'], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     while not ckpt.exists() and proc.poll() is None: time.sleep(0.02)
     proc.kill(); proc.wait()
-    assert torch.load(ckpt, weights_only=True)['state']['epoch'] < 3, "the run finished before it could be killed"
+    assert torch.load(ckpt, weights_only=True)['history'][-1]['epoch'] < 3, "the run finished before it could be killed"
     subprocess.run(common + ['--output_dir', 'killed', '--resume'], check=True, capture_output=True, cwd=tmp_path, timeout=900)
     straight, resumed = (torch.load(tmp_path/d/'checkpoints'/'last.pt', weights_only=True) for d in ('straight', 'killed'))
-    assert resumed['state']['epoch'] == 3
+    assert resumed['history'][-1]['epoch'] == 3
     for k, v in straight['model'].items(): assert torch.equal(v, resumed['model'][k]), k
-    assert [h['valid_f1'] for h in straight['state']['history']] == [h['valid_f1'] for h in resumed['state']['history']]
+    assert [h['valid_f1'] for h in straight['history']] == [h['valid_f1'] for h in resumed['history']]

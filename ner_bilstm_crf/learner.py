@@ -234,11 +234,13 @@ class ProgressCB(Callback):
         self.bar = tqdm(total=len(learn.loader), desc=f'epoch {learn.epoch}', leave=False, mininterval=1.0, disable=not self.console)
     def after_batch(self, learn): self.bar.update(1)
     def after_epoch(self, learn): self.log.info(_epoch_line(learn.history[-1], best_record(learn.history) is learn.history[-1] if 'valid_f1' in learn.history[-1] else False))
-    def cleanup_epoch(self, learn): self.bar.close()
+    def cleanup_epoch(self, learn):
+        if hasattr(self, 'bar'): self.bar.close()
     def after_fit(self, learn):
         if (best := best_record(learn.history) if learn.history and 'valid_f1' in learn.history[-1] else None):
             self.log.info(f"best valid F1 {best['valid_f1']:.4f} at epoch {best['epoch']}")
     def cleanup_fit(self, learn):
+        if not hasattr(self, 'log'): return  # training failed before this callback started
         for h in list(self.log.handlers): self.log.removeHandler(h); h.close()
 
 # %% ../nbs/05_learner.ipynb #l0000036
@@ -333,5 +335,6 @@ def after_fit(self:MLflowCB, learn):
 @patch
 def cleanup_fit(self:MLflowCB, learn):
     import sys
+    if getattr(self, 'client', None) is None or self.run_id is None: return  # training failed before the run started
     if self.log_file and Path(log := self.log_file.format(run_id=self.run_id)).is_file(): self.client.log_artifact(self.run_id, log, 'logs')
     self.client.set_terminated(self.run_id, 'FAILED' if sys.exc_info()[0] is not None else 'FINISHED')

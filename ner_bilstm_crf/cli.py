@@ -39,11 +39,13 @@ def docments_verb(verb:str, # the verb's name, shown in its usage line
     return run
 
 def train_verb(argv:list[str]):
-    "Train with settings from `--config FILE.yaml` and options, then log the tagger to the run as an MLflow model."
+    "Train with settings from `--config FILE.yaml` and options, then log the tagger to the run as an MLflow model (and register it, with `--registered_model`)."
     from ner_bilstm_crf.train import TrainConfig, train
-    from ner_bilstm_crf.predict import log_tagger
-    result = train(TrainConfig.from_args(argv))
-    print(f"MLflow model: {log_tagger(result['output_dir'])}")
+    from ner_bilstm_crf.predict import log_tagger, register_tagger
+    config = TrainConfig.from_args(argv)
+    result = train(config)
+    if config.registered_model: print(register_tagger(result['output_dir'], config.registered_model)['summary'])
+    else: print(f"MLflow model: {log_tagger(result['output_dir'])}")
     return result
 
 # %% ../nbs/09_cli.ipynb #c0000003

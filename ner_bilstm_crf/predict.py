@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_predict.ipynb #e3dbe21d
 from __future__ import annotations
-import contextlib, html, json, re, shutil, sys, tempfile, unicodedata, zlib
+import contextlib, html, json, os, re, shutil, sys, tempfile, unicodedata, zlib
 from functools import cache
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
@@ -19,10 +19,11 @@ from .tagger import BiLSTMCRF, MODEL_FILES, resolve_device, predict_batches
 
 # %% auto #0
 __all__ = ['APOSTROPHE', 'CLITIC', 'ABBREVIATIONS', 'TOKEN_RULES', 'SENTENCE_END', 'PALETTE', 'EXAMPLE_TEXTS', 'ENTITY_FIELDS',
-           'Token', 'token_pattern', 'tokenize', 'retokenized_rate', 'join_tokens', 'chunk_spans', 'NERTagger',
-           'entities_from_tags', 'detect_input_format', 'detect_output_format', 'write_jsonl', 'predict_file',
-           'label_color', 'highlight_html', 'demo_widget', 'texts_of', 'tagger_model_class', 'tagger_signature',
-           'log_tagger']
+           'PYFUNC_SCRIPT', 'SERVING_PACKAGES', 'Token', 'token_pattern', 'tokenize', 'retokenized_rate', 'join_tokens',
+           'chunk_spans', 'NERTagger', 'model_folder', 'entities_from_tags', 'detect_input_format',
+           'detect_output_format', 'write_jsonl', 'predict_file', 'label_color', 'highlight_html', 'demo_widget',
+           'texts_of', 'tagger_model_class', 'tagger_signature', 'serving_requirements', 'log_tagger', 'promotion',
+           'register_tagger']
 
 # %% ../nbs/08_predict.ipynb #2578a769
 class Token(NamedTuple):
@@ -130,13 +131,33 @@ class NERTagger:
         "The entity types the model knows."
         return sorted({t.split('-', 1)[1] for t in self.model.vocabs['tags'].itos if t != 'O'})
 
+def model_folder(model:str|Path, # a model folder, or a registered model's URI: models:/NAME@ALIAS or models:/NAME/VERSION
+                 tracking_uri:str|None=None # the MLflow tracking and registry URI for models:/ URIs (default: $MLFLOW_TRACKING_URI, else sqlite:///mlruns.db)
+                ) -> Path:
+    "The folder of a model: `model` itself, or the model files of a registered model, downloaded from MLflow."
+    if not str(model).startswith('models:/'): return Path(model)
+    import mlflow
+    uri = tracking_uri or os.environ.get('MLFLOW_TRACKING_URI') or 'sqlite:///mlruns.db'
+    with _tracking(uri): local = Path(mlflow.artifacts.download_artifacts(artifact_uri=str(model), tracking_uri=uri))
+    return local/'artifacts'/'model_dir'
+
+@contextlib.contextmanager
+def _tracking(uri:str):
+    "Use `uri` as MLflow's tracking and registry URI inside the block."
+    import mlflow
+    previous = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
+    mlflow.set_tracking_uri(uri); mlflow.set_registry_uri(uri)
+    try: yield
+    finally: mlflow.set_tracking_uri(previous[0]); mlflow.set_registry_uri(previous[1])
+
 @patch(cls_method=True)
-def load(cls:NERTagger, model_dir:str|Path, # a model folder written by `train` (or `BiLSTMCRF.save`)
+def load(cls:NERTagger, model_dir:str|Path, # a model folder written by `train`, or a registered model: models:/NAME@champion
          device:str='auto', # 'auto', 'cpu' or 'cuda'
+         tracking_uri:str|None=None, # where to find a models:/ URI (default: $MLFLOW_TRACKING_URI, else sqlite:///mlruns.db)
          **kwargs # batch_size, max_tokens
         ) -> NERTagger:
-    "A tagger for the model saved in `model_dir`."
-    return cls(BiLSTMCRF.load(model_dir), device, **kwargs)
+    "A tagger for the model saved in `model_dir`, or registered in MLflow under a models:/ URI."
+    return cls(BiLSTMCRF.load(model_folder(model_dir, tracking_uri)), device, **kwargs)
 
 # %% ../nbs/08_predict.ipynb #3aebafdd
 @patch
@@ -251,7 +272,7 @@ def write_jsonl(tagged:Iterable[tuple], # (text, tokens, tags, marginals) tuples
     return Path(path)
 
 # %% ../nbs/08_predict.ipynb #1df84cb3
-def predict_file(model_dir:str, # a model folder written by `train`
+def predict_file(model_dir:str, # a model folder written by `train`, or a registered model: models:/NAME@champion
                  input:str, # a text file (one text per line) or a CoNLL column file
                  output:str='predictions.jsonl', # where to write: .jsonl for JSON Lines, .conll or .txt for CoNLL columns
                  input_format:str='auto', # 'text', 'conll', or 'auto' (CoNLL when the lines are columns ending in a tag)
@@ -261,7 +282,8 @@ def predict_file(model_dir:str, # a model folder written by `train`
                  max_tokens:int=200, # the longest piece tagged at once; longer texts are cut at sentence ends
                  device:str='auto', # 'auto' (CUDA when there is one), 'cpu' or 'cuda'
                  encoding:str='utf-8', # text encoding of the input
-                 progress:bool=True # a progress bar while tagging (--no-progress turns it off)
+                 progress:bool=True, # a progress bar while tagging (--no-progress turns it off)
+                 tracking_uri:str|None=None # where to find a models:/ URI (default: $MLFLOW_TRACKING_URI, else sqlite:///mlruns.db)
                 ) -> Path:
     "Tag every text of `input` and write the predictions to `output` as JSON Lines or CoNLL columns."
     path, output = Path(input), Path(output)
@@ -271,7 +293,7 @@ def predict_file(model_dir:str, # a model folder written by `train`
     fmt = detect_output_format(output) if output_format == 'auto' else output_format
     if fmt not in ('jsonl', 'conll'): raise ValueError(f"output_format={output_format!r} is not one of 'auto', 'jsonl', 'conll'")
     if scheme not in SCHEMES: raise ValueError(f"scheme={scheme!r} is not one of {SCHEMES}")
-    tagger = NERTagger.load(model_dir, device, batch_size=batch_size, max_tokens=max_tokens)
+    tagger = NERTagger.load(model_dir, device, tracking_uri, batch_size=batch_size, max_tokens=max_tokens)
     output.parent.mkdir(parents=True, exist_ok=True)
     with tqdm(total=_count_items(path, input_format, encoding), desc='predict', unit='text', disable=not progress) as bar:
         tagged = _tagged_stream(tagger, _read_items(path, input_format, encoding), batch_size * 16, bar, scores=fmt == 'jsonl')
@@ -351,23 +373,67 @@ def tagger_signature():
     return ModelSignature(inputs=Schema([ColSpec('string')]), outputs=Schema([ColSpec(Array(entity))]))
 
 
+PYFUNC_SCRIPT = """# The MLflow pyfunc model of a ner_bilstm_crf tagger, logged as code ("models from code"): nothing is pickled.
+import mlflow
+from ner_bilstm_crf.predict import tagger_model_class
+mlflow.models.set_model(tagger_model_class()())
+"""
+SERVING_PACKAGES = ('torch', 'mlflow', 'safetensors', 'numpy', 'pandas', 'fastcore', 'seqeval', 'tqdm', 'pyyaml')
+
+def serving_requirements() -> list[str]:
+    "Pinned requirements of a served tagger, from the installed versions (the package itself travels as code)."
+    from importlib.metadata import version
+    return [f"{name}=={version(name).split('+')[0]}" for name in SERVING_PACKAGES]
+
 def log_tagger(model_dir:str|Path, # a model folder written by `train`, with its mlflow_run.json
                artifact_path:str='model' # the name of the logged model in its run
               ) -> str:
-    "Log the model in `model_dir` as an MLflow pyfunc to the run that trained it; returns its `runs:/` URI."
-    import mlflow
-    from ner_bilstm_crf import __version__
+    "Log the model in `model_dir` as an MLflow pyfunc (from code, with the package's code) to the run that trained it; returns its `runs:/` URI."
+    import mlflow, ner_bilstm_crf
     model_dir = Path(model_dir)
     run = json.loads((model_dir/'mlflow_run.json').read_text())
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(run['tracking_uri'])
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            for f in MODEL_FILES.values(): shutil.copy(model_dir/f, Path(tmp)/f)
-            active = mlflow.active_run()
-            with (contextlib.nullcontext() if active and active.info.run_id == run['run_id'] else mlflow.start_run(run_id=run['run_id'])):
-                mlflow.pyfunc.log_model(name=artifact_path, python_model=tagger_model_class()(), artifacts={'model_dir': tmp},
-                                        signature=tagger_signature(), input_example=EXAMPLE_TEXTS,
-                                        pip_requirements=[f'ner_bilstm_crf=={__version__}', f'torch=={torch.__version__}', f'mlflow=={mlflow.__version__}'])
-    finally: mlflow.set_tracking_uri(previous)
+    with tempfile.TemporaryDirectory() as tmp, _tracking(run['tracking_uri']):
+        tmp = Path(tmp); (tmp/'model_dir').mkdir(); (tmp/'code'/'ner_bilstm_crf').mkdir(parents=True)
+        for f in MODEL_FILES.values(): shutil.copy(model_dir/f, tmp/'model_dir'/f)
+        for f in Path(ner_bilstm_crf.__file__).parent.glob('*.py'): shutil.copy(f, tmp/'code'/'ner_bilstm_crf'/f.name)
+        (tmp/'tagger_model.py').write_text(PYFUNC_SCRIPT)
+        active = mlflow.active_run()
+        with (contextlib.nullcontext() if active and active.info.run_id == run['run_id'] else mlflow.start_run(run_id=run['run_id'])):
+            mlflow.pyfunc.log_model(name=artifact_path, python_model=str(tmp/'tagger_model.py'), artifacts={'model_dir': str(tmp/'model_dir')},
+                                    code_paths=[str(tmp/'code'/'ner_bilstm_crf')], signature=tagger_signature(), input_example=EXAMPLE_TEXTS,
+                                    pip_requirements=serving_requirements())
     return f"runs:/{run['run_id']}/{artifact_path}"
+
+# %% ../nbs/08_predict.ipynb #r0000002
+def promotion(score:float, # the new version's best validation F1
+              dataset:str, # the data set it was trained on
+              champion:dict|None # the current champion's version tags (`dataset`, `best_valid_f1`, `version`), or None
+             ) -> tuple[str, str]:
+    "The alias a new version gets ('champion' or 'challenger') and why."
+    if champion is None: return 'champion', 'the first version: it becomes the champion'
+    if champion['dataset'] != dataset: return 'challenger', f"the champion (version {champion['version']}) was trained on {champion['dataset']}, not {dataset}: not comparable"
+    old = float(champion['best_valid_f1'])
+    if score > old: return 'champion', f"best_valid_f1 {score:.4f} beats the champion's (version {champion['version']}) {old:.4f}"
+    return 'challenger', f"best_valid_f1 {score:.4f} does not beat the champion's (version {champion['version']}) {old:.4f}"
+
+# %% ../nbs/08_predict.ipynb #r0000004
+def register_tagger(model_dir:str|Path, # a model folder written by `train`, with its mlflow_run.json
+                    registered_model:str # the name in the Model Registry
+                   ) -> dict:
+    "Log the model as a pyfunc, register it as a new version of `registered_model`, and set its alias by `promotion`; a summary."
+    import mlflow
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+    uri, run = log_tagger(model_dir), json.loads((Path(model_dir)/'mlflow_run.json').read_text())
+    client = MlflowClient(run['tracking_uri'], registry_uri=run['tracking_uri'])
+    trained = client.get_run(run['run_id'])
+    metrics, dataset = trained.data.metrics, trained.data.tags.get('dataset', '')
+    tags = dict(dataset=dataset, **{k: f"{metrics[k]:.6f}" for k in ('best_valid_f1', 'valid_f1', 'test_f1') if k in metrics})
+    try: champion = client.get_model_version_by_alias(registered_model, 'champion')
+    except MlflowException: champion = None
+    with _tracking(run['tracking_uri']): version = mlflow.register_model(uri, registered_model, tags=tags)
+    alias, reason = promotion(metrics.get('best_valid_f1', -1.0), dataset, champion and {**champion.tags, 'version': champion.version})
+    client.set_registered_model_alias(registered_model, alias, version.version)
+    summary = (f"run {run['run_id']} ({trained.info.run_name}): {registered_model} version {version.version}, "
+               + ', '.join(f"{k} {v}" for k, v in tags.items() if k != 'dataset') + f"; {alias}: {reason}")
+    return dict(run_id=run['run_id'], version=int(version.version), alias=alias, reason=reason, summary=summary)

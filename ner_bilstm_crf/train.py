@@ -56,6 +56,7 @@ class TrainConfig(ModelSettings):
     log_dir:str='logs' # where each run writes its log file
     tracking_uri:str='sqlite:///mlruns.db' # MLflow tracking URI: a SQLite file, a folder or http://host:port
     experiment:str='ner-bilstm-crf' # MLflow experiment name
+    registered_model:str|None=None # after training, register the model under this name in the MLflow Model Registry (alias 'champion' only if it is better)
     resume:bool=False # continue from the last checkpoint in output_dir
     progress:bool=True # show a progress bar and a line per epoch on the console (the log file gets the lines anyway)
     choices:ClassVar[dict] = {**ModelSettings.choices, 'optimizer': OPTIMIZERS, 'device': DEVICES, 'amp': AMP_MODES}

@@ -39,10 +39,13 @@ def test_papermill_trains_on_embedded_data(tmp_path):
 def test_cli_trains_with_the_same_settings(tmp_path):
     uri = f"sqlite:///{tmp_path}/mlruns.db"
     (tmp_path/'config.yaml').write_text(f"epochs: 5\ntracking_uri: {uri}\nexperiment: cli\n")
-    res = subprocess.run(['ner-bilstm-crf', 'train', '--config', 'config.yaml', '--epochs', '2', '--output_dir', 'X'],
+    res = subprocess.run(['ner-bilstm-crf', 'train', '--config', 'config.yaml', '--epochs', '2', '--output_dir', 'X', '--registered_model', 'cli-model'],
                          capture_output=True, text=True, cwd=tmp_path, timeout=1500)
     assert res.returncode == 0, res.stderr[-3000:]
-    check_run(uri, 'cli', 2, tmp_path/'X')
+    run = check_run(uri, 'cli', 2, tmp_path/'X')
+    import mlflow
+    version = mlflow.MlflowClient(uri, registry_uri=uri).get_model_version_by_alias('cli-model', 'champion')
+    assert (str(version.version), version.run_id) == ('1', run.run_id) and 'cli-model version 1' in res.stdout
     assert list((tmp_path/'logs').glob('cli-*.log')), "no log file under logs/"
     assert not (tmp_path/'mlruns').exists(), "artifacts of a SQLite store go beside the database, not into the working folder"
 

@@ -9,6 +9,7 @@ __all__ = ['VERBS', 'ALIASES', 'verb_function', 'docments_verb', 'train_verb', '
 import argparse, importlib, sys
 from fastcore.script import anno_parser
 from . import __version__
+from .data import user_errors
 
 # %% ../nbs/09_cli.ipynb #c0000001
 VERBS = dict(  # verb -> (module, function, what it does)
@@ -16,7 +17,7 @@ VERBS = dict(  # verb -> (module, function, what it does)
     train=('train', 'train', 'train a tagger (settings from --config FILE.yaml and options), tracked in MLflow'),
     evaluate=('evaluate', 'evaluate', 'score a model on a data set as conlleval does; write and log the report, plots and metrics'),
     predict=('predict', 'predict_file', 'tag a text or CoNLL file with a model; write JSON Lines or CoNLL columns'))
-ALIASES = dict(evaluate={'--data': 'dataset'}, predict={'-o': 'output'})  # familiar option names for documented parameters
+ALIASES = dict(evaluate={'--data': 'dataset'}, predict={'-o': 'output', '--format': 'input_format'})  # familiar option names for documented parameters
 
 def verb_function(verb:str # a key of `VERBS`
                  ):
@@ -71,6 +72,6 @@ def run_verb(argv:list[str] # the arguments after the program name: VERB then it
     raise ValueError(f"{bad}usage: ner-bilstm-crf {{{','.join(VERBS)}}} [options]  (ner-bilstm-crf --help lists them)")
 
 def main():
-    "The `ner-bilstm-crf` console script: user errors end with their message, not a traceback."
-    try: run_verb(sys.argv[1:])
-    except (ValueError, FileNotFoundError) as e: sys.exit(f"ner-bilstm-crf: error: {e}")
+    "The `ner-bilstm-crf` console script: a user error ends with one line and exit status 1 (`--debug` shows the traceback)."
+    argv = [a for a in sys.argv[1:] if a != '--debug']
+    with user_errors(debug=len(argv) < len(sys.argv) - 1): run_verb(argv)

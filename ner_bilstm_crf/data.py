@@ -4,18 +4,20 @@
 
 # %% ../nbs/00_data.ipynb #0475a20c
 from __future__ import annotations
-import json
+import codecs, json, os, sys
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 from typing import Iterable, Iterator
 
 # %% auto #0
-__all__ = ['SCHEMES', 'SCHEME_PREFIXES', 'PAD', 'UNK', 'SPLIT_FILES', 'DEFAULT_DATASET', 'Sentence', 'split_tag', 'check_tag',
-           'tags_to_spans', 'spans_to_tags', 'convert_tags', 'detect_scheme', 'CorpusError', 'read_conll',
-           'write_conll', 'Vocab', 'scheme_tags', 'build_vocabs', 'save_vocabs', 'load_vocabs', 'embedded_datasets',
-           'dataset_dir', 'split_files', 'load_dataset', 'corpus_stats', 'stats_table', 'plot_lengths', 'describe']
+__all__ = ['SCHEMES', 'SCHEME_PREFIXES', 'USER_ERRORS', 'PAD', 'UNK', 'SPLIT_FILES', 'DEFAULT_DATASET', 'Sentence', 'split_tag',
+           'check_tag', 'tags_to_spans', 'spans_to_tags', 'convert_tags', 'detect_scheme', 'CorpusError', 'user_errors',
+           'atomic_output', 'check_encoding', 'read_conll', 'write_conll', 'Vocab', 'scheme_tags', 'build_vocabs',
+           'save_vocabs', 'load_vocabs', 'embedded_datasets', 'dataset_dir', 'split_files', 'load_dataset',
+           'corpus_stats', 'stats_table', 'plot_lengths', 'describe']
 
 # %% ../nbs/00_data.ipynb #23b29c32
 @dataclass
@@ -104,7 +106,46 @@ class CorpusError(ValueError):
         self.path, self.lineno = str(path), lineno
         super().__init__(f"{path}:{lineno}: {msg}" if lineno else f"{path}: {msg}")
 
+# %% ../nbs/00_data.ipynb #u0000002
+USER_ERRORS = (ValueError, OSError, EOFError, LookupError)  # bad settings, files, encodings; bugs (TypeError, ...) keep their traceback
+
+@contextmanager
+def user_errors(prog:str='ner-bilstm-crf', # the name the message starts with
+                debug:bool=False # re-raise, with the traceback, instead
+               ):
+    "Run the block; a user error ends it with one line on stderr and exit status 1, Ctrl-C with exit status 130."
+    debug = debug or os.environ.get('NER_BILSTM_CRF_DEBUG', '') not in ('', '0')
+    try: yield
+    except KeyboardInterrupt:
+        if debug: raise
+        print(f"{prog}: interrupted" + (f": {e}" if str(e) else ''), file=sys.stderr); raise SystemExit(130) from None
+    except USER_ERRORS as e:
+        if debug: raise
+        print(f"{prog}: error: {e}", file=sys.stderr); raise SystemExit(1) from None
+
+# %% ../nbs/00_data.ipynb #u0000005
+@contextmanager
+def atomic_output(path:str|Path, # the file to write
+                  inputs:Iterable=() # files the output must not replace
+                 ):
+    "A temporary path beside `path` to write to, renamed to `path` when the block succeeds."
+    path = Path(path)
+    for source in inputs:
+        if path.resolve() == Path(source).resolve(): raise ValueError(f"{path}: the output is an input; refusing to write over it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
+    try:
+        yield tmp
+        tmp.replace(path)
+    finally: tmp.unlink(missing_ok=True)
+
 # %% ../nbs/00_data.ipynb #76c95260
+def check_encoding(encoding:str # a text encoding's name
+                  ):
+    "Raise `ValueError` unless Python knows `encoding`."
+    try: codecs.lookup(encoding)
+    except LookupError: raise ValueError(f"encoding={encoding!r} is not a text encoding Python knows (e.g. 'utf-8', 'latin-1')") from None
+
 def _decode_line(raw:bytes, path, lineno:int, encoding:str) -> str:
     "One line of text, or a `CorpusError` that says which encoding to try."
     try: return raw.decode(encoding)
@@ -129,6 +170,7 @@ def read_conll(path:str|Path, # a CoNLL-style column file
                scheme:str|None=None # check tags against this scheme; None accepts O/B/I/E/S
               ) -> Iterator[Sentence]:
     "Stream the sentences of a column file, checking every line."
+    check_encoding(encoding)
     tokens, tags, found = [], [], False
     with open(path, 'rb') as f:
         for lineno, raw in enumerate(f, 1):

@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['CancelFitException', 'CancelEpochException', 'CancelBatchException', 'Callback', 'with_cbs', 'Learner', 'DeviceCB',
-           'MixedPrecisionCB', 'GradientClipCB', 'LRScheduleCB', 'entity_f1', 'best_record', 'RecorderCB',
-           'ValidationCB', 'EarlyStoppingCB', 'SaveBestCB', 'CheckpointCB', 'ProgressCB', 'absolute_tracking_uri',
-           'experiment_id', 'code_version', 'MLflowCB']
+           'MixedPrecisionCB', 'GradientClipCB', 'LRScheduleCB', 'TrainingInterrupted', 'FiniteLossCB', 'InterruptCB',
+           'entity_f1', 'best_record', 'RecorderCB', 'ValidationCB', 'EarlyStoppingCB', 'SaveBestCB', 'CheckpointCB',
+           'ProgressCB', 'absolute_tracking_uri', 'experiment_id', 'code_version', 'MLflowCB']
 
 # %% ../nbs/05_learner.ipynb #l0000004
 import json, logging, math, random, subprocess, time, uuid
@@ -127,6 +127,36 @@ class LRScheduleCB(Callback):
     def __init__(self, lr:float, decay:float): store_attr() # the first epoch's rate; how fast it falls
     def before_epoch(self, learn):
         for group in learn.optimizer.param_groups: group['lr'] = self.lr / (1 + self.decay * (learn.epoch - 1))
+
+# %% ../nbs/05_learner.ipynb #f0000002
+class TrainingInterrupted(KeyboardInterrupt): "Training was stopped by SIGINT or SIGTERM after a batch."
+
+class FiniteLossCB(Callback):
+    "Stop training, with a clear message, at the first batch whose loss is not finite."
+    order = -50
+    def after_loss(self, learn):
+        if not torch.isfinite(learn.loss).all():
+            raise ValueError(f"the training loss became {learn.loss.item()} at step {learn.step + 1} (epoch {learn.epoch}): "
+                             "lower lr, set clip_norm, or check the vectors file; no model of this run is saved from here on")
+
+class InterruptCB(Callback):
+    "Stop after the current batch on SIGINT or SIGTERM, saying how to resume."
+    def __init__(self, resume_hint:str='continue with resume=True'): self.resume_hint, self.signal = resume_hint, None # what to tell the user
+    def before_fit(self, learn):
+        import signal, threading
+        self.previous = {}
+        if threading.current_thread() is not threading.main_thread(): return  # signals go to the main thread only
+        for sig in (signal.SIGINT, signal.SIGTERM): self.previous[sig] = signal.signal(sig, self._stop)
+    def _stop(self, signum, frame): self.signal = signum
+    def after_batch(self, learn):
+        if self.signal is not None:
+            import signal
+            done = learn.history[-2]['epoch'] if len(learn.history) > 1 else 0
+            raise TrainingInterrupted(f"stopped by {signal.Signals(self.signal).name} during epoch {learn.epoch}; "
+                                      f"the checkpoint holds epoch {done}: {self.resume_hint}")
+    def cleanup_fit(self, learn):
+        import signal
+        for sig, handler in self.previous.items(): signal.signal(sig, handler)
 
 # %% ../nbs/05_learner.ipynb #l0000023
 def entity_f1(gold:list[list[str]], # gold tags, one list per sentence
@@ -337,4 +367,5 @@ def cleanup_fit(self:MLflowCB, learn):
     import sys
     if getattr(self, 'client', None) is None or self.run_id is None: return  # training failed before the run started
     if self.log_file and Path(log := self.log_file.format(run_id=self.run_id)).is_file(): self.client.log_artifact(self.run_id, log, 'logs')
-    self.client.set_terminated(self.run_id, 'FAILED' if sys.exc_info()[0] is not None else 'FINISHED')
+    error = sys.exc_info()[0]
+    self.client.set_terminated(self.run_id, 'FINISHED' if error is None else 'KILLED' if issubclass(error, KeyboardInterrupt) else 'FAILED')

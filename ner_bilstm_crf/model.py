@@ -118,17 +118,26 @@ def _open_text(path:Path):
 def read_vectors(path:str|Path # a GloVe or word2vec text file, optionally gzipped
                 ) -> Iterator[tuple[str, np.ndarray]]:
     "Stream `(word, vector)` pairs from a word-vector text file, skipping a word2vec header."
+    try:
+        with _open_text(path) as f: yield from _vector_lines(f, path)
+    except (EOFError, OSError, UnicodeDecodeError) as e:
+        if isinstance(e, FileNotFoundError): raise
+        raise CorpusError(path, None, f"cannot read the vectors file: {e}") from None
+
+def _vector_lines(f, path) -> Iterator[tuple[str, np.ndarray]]:
+    "The `(word, vector)` pairs of an open vectors file, checking every line."
     dim = None
-    with _open_text(path) as f:
-        for lineno, line in enumerate(f, 1):
-            parts = line.rstrip('\r\n').rstrip(' ').split(' ')
-            if lineno == 1 and len(parts) == 2 and all(p.isdigit() for p in parts): continue  # word2vec `count dim`
-            if parts == ['']: continue
-            if dim is None: dim = len(parts) - 1
-            if dim < 1 or len(parts) - 1 != dim:
-                raise CorpusError(path, lineno, f"expected a word and {dim or 'some'} values, found {len(parts) - 1} value(s)")
-            try: yield parts[0], np.array(parts[1:], dtype=np.float32)
-            except ValueError: raise CorpusError(path, lineno, f"values of {parts[0]!r} are not all numbers") from None
+    for lineno, line in enumerate(f, 1):
+        parts = line.rstrip('\r\n').rstrip(' ').split(' ')
+        if lineno == 1 and len(parts) == 2 and all(p.isdigit() for p in parts): continue  # word2vec `count dim`
+        if parts == ['']: continue
+        if dim is None: dim = len(parts) - 1
+        if dim < 1 or len(parts) - 1 != dim:
+            raise CorpusError(path, lineno, f"expected a word and {dim or 'some'} values, found {len(parts) - 1} value(s)")
+        try: vector = np.array(parts[1:], dtype=np.float32)
+        except ValueError: raise CorpusError(path, lineno, f"values of {parts[0]!r} are not all numbers") from None
+        if not np.isfinite(vector).all(): raise CorpusError(path, lineno, f"the vector of {parts[0]!r} holds a non-finite value (nan or inf)")
+        yield parts[0], vector
 
 # %% ../nbs/01_model.ipynb #5ae2de7f
 def _vocab_by_lowercase(vocab:Vocab, specials:set[int]) -> dict[str, list[int]]:

@@ -13,7 +13,7 @@ import torch
 from fastcore.basics import patch, chunked
 from tqdm.auto import tqdm
 
-from .data import Sentence, SCHEMES, check_tag, convert_tags, read_conll, tags_to_spans, write_conll
+from .data import Sentence, SCHEMES, atomic_output, check_tag, convert_tags, read_conll, tags_to_spans, write_conll
 from .loader import encode_sentences
 from .tagger import BiLSTMCRF, MODEL_FILES, resolve_device, predict_batches
 
@@ -193,6 +193,7 @@ def _text_and_tokens(item:str|list[str]) -> tuple[str, list[Token]]:
 def predict(self:NERTagger, texts:str|list[str]|list[list[str]] # a text, a list of texts, or a list of token lists
            ) -> list[dict]|list[list[dict]]:
     "The entities of one text, or a list of them for many texts."
+    if not isinstance(texts, (str, list, tuple)): raise TypeError(f"predict takes a text, a list of texts or a list of token lists, not {type(texts).__name__}")
     single = isinstance(texts, str)
     items = [_text_and_tokens(t) for t in ([texts] if single else texts)]
     tagged = self.tag_tokens([[t.text for t in tokens] for _, tokens in items])
@@ -202,21 +203,20 @@ def predict(self:NERTagger, texts:str|list[str]|list[list[str]] # a text, a list
 # %% ../nbs/08_predict.ipynb #71779a80
 def detect_input_format(path:str|Path, # the input file
                         encoding:str='utf-8', # its text encoding
-                        lines:int=20 # how many non-blank lines to look at
+                        lines:int=50 # how many non-blank lines to look at
                        ) -> str:
-    "'conll' when the first non-blank lines are all columns ending in a tag, else 'text'."
-    seen = 0
+    "'conll' when nearly all of the first non-blank lines are columns ending in a tag and a blank line separates sentences, else 'text'."
+    columns = seen = blanks = 0
     with open(path, encoding=encoding, errors='replace') as f:
         for line in f:
             cols = line.split()
-            if not cols or cols[0] == '-DOCSTART-': continue
-            try:
-                if len(cols) < 2: raise ValueError
-                check_tag(cols[-1])
-            except ValueError: return 'text'
+            if not cols: blanks += seen > 0; continue
+            if cols[0] == '-DOCSTART-': continue
             seen += 1
+            try: check_tag(cols[-1]); columns += len(cols) >= 2
+            except ValueError: pass
             if seen == lines: break
-    return 'conll' if seen else 'text'
+    return 'conll' if seen and columns >= 0.9 * seen and (blanks or seen < lines) else 'text'
 
 def detect_output_format(path:str|Path # the output file
                         ) -> str:
@@ -288,17 +288,19 @@ def predict_file(model_dir:str, # a model folder written by `train`, or a regist
     "Tag every text of `input` and write the predictions to `output` as JSON Lines or CoNLL columns."
     path, output = Path(input), Path(output)
     if not path.is_file(): raise FileNotFoundError(f"no input file {path}")
-    if input_format == 'auto': input_format = detect_input_format(path, encoding)
+    if input_format == 'auto':
+        input_format = detect_input_format(path, encoding)
+        print(f"{path}: read as {input_format} (detected; --input_format text or conll to choose)", file=sys.stderr)
     if input_format not in ('text', 'conll'): raise ValueError(f"input_format={input_format!r} is not one of 'auto', 'text', 'conll'")
     fmt = detect_output_format(output) if output_format == 'auto' else output_format
     if fmt not in ('jsonl', 'conll'): raise ValueError(f"output_format={output_format!r} is not one of 'auto', 'jsonl', 'conll'")
     if scheme not in SCHEMES: raise ValueError(f"scheme={scheme!r} is not one of {SCHEMES}")
     tagger = NERTagger.load(model_dir, device, tracking_uri, batch_size=batch_size, max_tokens=max_tokens)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with tqdm(total=_count_items(path, input_format, encoding), desc='predict', unit='text', disable=not progress) as bar:
+    with atomic_output(output, inputs=[path]) as tmp, tqdm(total=_count_items(path, input_format, encoding), desc='predict', unit='text', disable=not progress) as bar:
         tagged = _tagged_stream(tagger, _read_items(path, input_format, encoding), batch_size * 16, bar, scores=fmt == 'jsonl')
-        if fmt == 'jsonl': return write_jsonl(tagged, output)
-        return write_conll((Sentence([t.text for t in tokens], convert_tags(tags, scheme)) for _, tokens, tags, _ in tagged if tokens), output)
+        if fmt == 'jsonl': write_jsonl(tagged, tmp)
+        else: write_conll((Sentence([t.text for t in tokens], convert_tags(tags, scheme)) for _, tokens, tags, _ in tagged if tokens), tmp)
+    return output
 
 # %% ../nbs/08_predict.ipynb #20eb95b4
 PALETTE = ('#a6cee3', '#fdbf6f', '#b2df8a', '#fb9a99', '#cab2d6', '#ffff99', '#8dd3c7', '#fccde5')

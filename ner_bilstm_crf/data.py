@@ -7,7 +7,7 @@ from __future__ import annotations
 import codecs, json, os, sys
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -25,6 +25,7 @@ class Sentence:
     "A tokenized sentence with one tag per token."
     tokens: list[str]  # the words, as written in the corpus
     tags: list[str]  # one tag per token, e.g. 'B-PER', 'I-PER', 'O'
+    line: int|None = field(default=None, compare=False, repr=False)  # the file line of its first token, when read from a file
     def __len__(self): return len(self.tokens)
     def __post_init__(self):
         if len(self.tokens) != len(self.tags): raise ValueError(f"{len(self.tokens)} tokens but {len(self.tags)} tags")
@@ -116,7 +117,7 @@ def user_errors(prog:str='ner-bilstm-crf', # the name the message starts with
     "Run the block; a user error ends it with one line on stderr and exit status 1, Ctrl-C with exit status 130."
     debug = debug or os.environ.get('NER_BILSTM_CRF_DEBUG', '') not in ('', '0')
     try: yield
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         if debug: raise
         print(f"{prog}: interrupted" + (f": {e}" if str(e) else ''), file=sys.stderr); raise SystemExit(130) from None
     except USER_ERRORS as e:
@@ -171,20 +172,21 @@ def read_conll(path:str|Path, # a CoNLL-style column file
               ) -> Iterator[Sentence]:
     "Stream the sentences of a column file, checking every line."
     check_encoding(encoding)
-    tokens, tags, found = [], [], False
+    tokens, tags, found, start = [], [], False, None
     with open(path, 'rb') as f:
         for lineno, raw in enumerate(f, 1):
             line = _decode_line(raw, path, lineno, encoding).lstrip('\ufeff')
             if not line.strip():
-                if tokens: yield Sentence(tokens, tags); found = True
+                if tokens: yield Sentence(tokens, tags, start); found = True
                 tokens, tags = [], []
                 continue
             if line.split(maxsplit=1)[0] == '-DOCSTART-': continue
             token, tag = _columns(line, path, lineno, token_col, tag_col)
             try: check_tag(tag, scheme)
             except ValueError as e: raise CorpusError(path, lineno, str(e)) from None
+            if not tokens: start = lineno
             tokens.append(token); tags.append(tag)
-    if tokens: yield Sentence(tokens, tags); found = True
+    if tokens: yield Sentence(tokens, tags, start); found = True
     if not found: raise CorpusError(path, None, "no sentences found (the file is empty or holds only -DOCSTART- lines)")
 
 # %% ../nbs/00_data.ipynb #8a1da40b

@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_evaluate.ipynb #f9ed03b7
 from __future__ import annotations
-import json, time
+import json, sys, time
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -15,6 +15,7 @@ import torch
 from .data import Sentence, read_conll, write_conll, convert_tags, detect_scheme, split_tag, tags_to_spans, split_files, dataset_dir
 from .loader import encode_sentences
 from .tagger import BiLSTMCRF, resolve_device, predict_batches
+from .learner import check_tracking
 
 # %% auto #0
 __all__ = ['PLOT_FILES', 'TRAINING_METRICS', 'conlleval_scores', 'conlleval_report', 'write_predictions', 'read_predictions',
@@ -156,15 +157,16 @@ def mlflow_run(model_dir:str|Path # a model folder written by `train`
 
 def training_history(model_dir:str|Path # a model folder written by `train`
                     ) -> list[dict]:
-    "Epoch, training loss and validation F1 of each epoch, from the model's MLflow run, else from its `history.json`."
-    run = mlflow_run(model_dir)
-    if run is not None:
-        from mlflow import MlflowClient
-        client = MlflowClient(run['tracking_uri'])
-        series = {k: {m.step: m.value for m in client.get_metric_history(run['run_id'], k)} for k in ('loss', 'valid_f1')}
-        if series['loss']: return [dict(epoch=e, loss=series['loss'][e], valid_f1=series['valid_f1'].get(e)) for e in sorted(series['loss'])]
+    "Epoch, training loss and validation F1 of each epoch, from the model's `history.json`, else from its MLflow run."
     path = Path(model_dir)/'history.json'
-    return [{k: h[k] for k in ('epoch', 'loss', 'valid_f1')} for h in json.loads(path.read_text())] if path.is_file() else []
+    if path.is_file(): return [{k: h[k] for k in ('epoch', 'loss', 'valid_f1')} for h in json.loads(path.read_text())]
+    if (run := mlflow_run(model_dir)) is None: return []
+    try: check_tracking(run['tracking_uri'])
+    except ValueError as e: print(f"warning: no training curves: {e}", file=sys.stderr); return []
+    from mlflow import MlflowClient
+    client = MlflowClient(run['tracking_uri'])
+    series = {k: {m.step: m.value for m in client.get_metric_history(run['run_id'], k)} for k in ('loss', 'valid_f1')}
+    return [dict(epoch=e, loss=series['loss'][e], valid_f1=series['valid_f1'].get(e)) for e in sorted(series['loss'])]
 
 # %% ../nbs/07_evaluate.ipynb #4ce302e8
 def plot_training_curves(history:list[dict] # epochs from `training_history`
@@ -219,6 +221,7 @@ def log_evaluation(model_dir:str|Path, # a model folder written by `train`
     run = mlflow_run(model_dir)
     if run is None:
         print(f"note: {model_dir} has no mlflow_run.json, so the evaluation is not logged to MLflow"); return None
+    check_tracking(run['tracking_uri'])
     from mlflow import MlflowClient
     from mlflow.entities import Metric
     client, now = MlflowClient(run['tracking_uri']), int(time.time() * 1000)
@@ -232,6 +235,15 @@ def _predict_split(model:BiLSTMCRF, path:Path, out:Path, split:str, encoding:str
     sentences = list(read_conll(path, encoding=encoding))
     pred = predict_sentences(model, sentences, batch_size)
     return sentences, pred, write_predictions(sentences, pred, out/f'predictions_{split}.txt')
+
+def _check_types(model:BiLSTMCRF, splits:dict):
+    "Raise `ValueError` when no split shares an entity type with the model; warn about types only one side knows."
+    known = {split_tag(t)[1] for t in model.vocabs['tags'].itos} - {None}
+    for split, sentences in splits.items():
+        found = {etype for s in sentences for etype, _, _ in tags_to_spans(s.tags)}
+        if found and not found & known:
+            raise ValueError(f"the {split} split's entity types ({', '.join(sorted(found))}) are none of the model's ({', '.join(sorted(known))}): is it the data set the model was trained on?")
+        if found - known: print(f"warning: the model never learned the {split} split's types {', '.join(sorted(found - known))}: they count as misses", file=sys.stderr)
 
 def _print_summary(results:dict, paths:list[Path]):
     "Print the scores of every split, the conlleval and classification reports of the last, and the files written."
@@ -256,6 +268,7 @@ def evaluate(model_dir:str, # a model folder written by `train`
     model = BiLSTMCRF.load(model_dir, device=str(resolve_device(device)))
     out.mkdir(parents=True, exist_ok=True)
     predicted = {split: _predict_split(model, files[split], out, split, encoding, batch_size) for split in names}
+    _check_types(model, {split: sents for split, (sents, _, _) in predicted.items()})
     results = {split: conlleval_scores([s.tags for s in sents], pred) for split, (sents, pred, _) in predicted.items()}
     sents, pred, _ = predicted[names[-1]]
     figures = dict(f1_scores=plot_split_f1(results), f1_by_type=plot_type_f1(results), training_curves=plot_training_curves(training_history(model_dir)),
@@ -263,8 +276,8 @@ def evaluate(model_dir:str, # a model folder written by `train`
     metrics = out/'metrics.json'
     metrics.write_text(json.dumps(dict(model_dir=str(Path(model_dir).resolve()), dataset=str(dataset), splits=results), indent=1))
     paths = save_plots(figures, out) + [metrics] + [p for _, _, p in predicted.values()]
-    log_evaluation(model_dir, flat_metrics(results), paths)
     if verbose: _print_summary(results, paths)
+    log_evaluation(model_dir, flat_metrics(results), paths)  # last: a tracking failure loses no score or file
     return results
 
 # %% ../nbs/07_evaluate.ipynb #c82a4035

@@ -6,10 +6,10 @@
 __all__ = ['CancelFitException', 'CancelEpochException', 'CancelBatchException', 'Callback', 'with_cbs', 'Learner', 'DeviceCB',
            'MixedPrecisionCB', 'GradientClipCB', 'LRScheduleCB', 'TrainingInterrupted', 'FiniteLossCB', 'InterruptCB',
            'entity_f1', 'best_record', 'RecorderCB', 'ValidationCB', 'EarlyStoppingCB', 'SaveBestCB', 'CheckpointCB',
-           'ProgressCB', 'absolute_tracking_uri', 'experiment_id', 'code_version', 'MLflowCB']
+           'ProgressCB', 'absolute_tracking_uri', 'experiment_id', 'code_version', 'check_tracking', 'MLflowCB']
 
 # %% ../nbs/05_learner.ipynb #l0000004
-import json, logging, math, random, subprocess, time, uuid
+import json, logging, math, os, random, subprocess, time, uuid
 from functools import wraps
 from operator import attrgetter
 from pathlib import Path
@@ -299,6 +299,22 @@ def code_version() -> dict[str, str]:
         if done.returncode == 0: tags['mlflow.source.git.commit'] = done.stdout.strip()
     except (OSError, subprocess.SubprocessError): pass
     return tags
+
+# %% ../nbs/05_learner.ipynb #k0000001
+def check_tracking(uri:str, # an MLflow tracking URI
+                   timeout:float=5.0 # seconds to wait for a server
+                  ):
+    "Raise `ValueError` within `timeout` seconds unless the tracking store can be used: a server that answers, or a local store in a writable folder."
+    uri = absolute_tracking_uri(uri)
+    if uri.startswith(('http://', 'https://')):
+        import urllib.request, urllib.error
+        try: urllib.request.urlopen(uri.rstrip('/') + '/health', timeout=timeout).close()
+        except urllib.error.HTTPError: pass  # it answers
+        except (OSError, ValueError) as e: raise ValueError(f"tracking_uri={uri!r}: the tracking server does not answer ({getattr(e, 'reason', e)})") from None
+        return
+    folder = Path(uri[len('sqlite:///'):]).parent if uri.startswith('sqlite:///') else Path(uri.split('://', 1)[-1])
+    while not folder.exists(): folder = folder.parent
+    if not os.access(folder, os.W_OK): raise ValueError(f"tracking_uri={uri!r}: cannot write in {folder}")
 
 # %% ../nbs/05_learner.ipynb #l0000038
 class MLflowCB(Callback):

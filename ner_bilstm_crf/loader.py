@@ -50,6 +50,12 @@ def _flush(buffers:dict[str, list], out:dict[str, BinaryIO]):
     for name, values in buffers.items():
         out[name].write(np.asarray(values, dtype=ARRAYS[name]).tobytes()); values.clear()
 
+def _bad_tag_line(sentence:Sentence, vocabs:dict[str, Vocab], scheme:str|None) -> str:
+    "'LINE: ' of the first token whose tag the vocabulary lacks, where the sentence knows its line; else ' '."
+    if sentence.line is None: return ' '
+    tags = convert_tags(sentence.tags, scheme) if scheme else sentence.tags
+    return f"{sentence.line + next(i for i, t in enumerate(tags) if t not in vocabs['tags'].stoi)}: "
+
 def _write_encoded(sentences:Iterable[Sentence], # streamed, never held as a list
                    vocabs:dict[str, Vocab], scheme:str|None,
                    out:dict[str, BinaryIO], # one binary stream per name in `ARRAYS`
@@ -62,7 +68,7 @@ def _write_encoded(sentences:Iterable[Sentence], # streamed, never held as a lis
     n_tokens = n_chars = n_sentences = 0
     for n_sentences, sentence in enumerate(sentences, 1):
         try: words, chars, tags = encode_sentence(sentence, vocabs, scheme)
-        except ValueError as e: raise ValueError(f"{source}: sentence {n_sentences}: {e}") from None
+        except ValueError as e: raise ValueError(f"{source}:{_bad_tag_line(sentence, vocabs, scheme)}sentence {n_sentences}: {e}") from None
         buffers['words'] += words; buffers['tags'] += tags
         for token_chars in chars:
             buffers['chars'] += token_chars; n_chars += len(token_chars); buffers['char_offsets'].append(n_chars)

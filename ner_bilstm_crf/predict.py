@@ -205,7 +205,7 @@ def detect_input_format(path:str|Path, # the input file
                         encoding:str='utf-8', # its text encoding
                         lines:int=50 # how many non-blank lines to look at
                        ) -> str:
-    "'conll' when nearly all of the first non-blank lines are columns ending in a tag and a blank line separates sentences, else 'text'."
+    "'conll' when nearly all of the first non-blank lines are 2 to 5 columns ending in a tag, and a blank line separates sentences, else 'text'."
     columns = seen = blanks = 0
     with open(path, encoding=encoding, errors='replace') as f:
         for line in f:
@@ -213,7 +213,7 @@ def detect_input_format(path:str|Path, # the input file
             if not cols: blanks += seen > 0; continue
             if cols[0] == '-DOCSTART-': continue
             seen += 1
-            try: check_tag(cols[-1]); columns += len(cols) >= 2
+            try: check_tag(cols[-1]); columns += 2 <= len(cols) <= 5
             except ValueError: pass
             if seen == lines: break
     return 'conll' if seen and columns >= 0.9 * seen and (blanks or seen < lines) else 'text'
@@ -295,6 +295,8 @@ def predict_file(model_dir:str, # a model folder written by `train`, or a regist
     fmt = detect_output_format(output) if output_format == 'auto' else output_format
     if fmt not in ('jsonl', 'conll'): raise ValueError(f"output_format={output_format!r} is not one of 'auto', 'jsonl', 'conll'")
     if scheme not in SCHEMES: raise ValueError(f"scheme={scheme!r} is not one of {SCHEMES}")
+    for name, value in dict(batch_size=batch_size, max_tokens=max_tokens).items():
+        if value < 1: raise ValueError(f"{name}={value}: must be at least 1")
     tagger = NERTagger.load(model_dir, device, tracking_uri, batch_size=batch_size, max_tokens=max_tokens)
     with atomic_output(output, inputs=[path]) as tmp, tqdm(total=_count_items(path, input_format, encoding), desc='predict', unit='text', disable=not progress) as bar:
         tagged = _tagged_stream(tagger, _read_items(path, input_format, encoding), batch_size * 16, bar, scores=fmt == 'jsonl')

@@ -224,7 +224,10 @@ class CheckpointCB(Callback):
     def _stateful(self, learn): return {type(cb).__name__: cb for cb in learn.cbs if hasattr(cb, 'state_dict')}
     def before_fit(self, learn):
         if not self.resume: return
-        ckpt = torch.load(self.path, map_location='cpu', weights_only=True)
+        import pickle
+        try: ckpt = torch.load(self.path, map_location='cpu', weights_only=True)
+        except (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError) as e:
+            raise ValueError(f"{self.path}: not a readable checkpoint ({str(e).splitlines()[0][:200]}); train again without resume") from None
         learn.model.load_state_dict(ckpt['model']); learn.optimizer.load_state_dict(ckpt['optimizer']); learn.scaler.load_state_dict(ckpt['scaler'])
         learn.history, learn.step = ckpt['history'], ckpt['step']
         for name, cb in self._stateful(learn).items(): cb.load_state_dict(ckpt['callbacks'][name])

@@ -152,8 +152,24 @@ def from_folder(cls:EncodedCorpus, folder:str|Path # a processed folder written 
         ) -> EncodedCorpus:
     "The corpus in `folder`, memory-mapped."
     folder = Path(folder)
-    meta = json.loads((folder/'meta.json').read_text())
-    return cls({name: _map_array(folder/f'{name}.bin', dtype) for name, dtype in ARRAYS.items()}, folder, meta['key'])
+    try:
+        meta = json.loads((folder/'meta.json').read_text())
+        corpus = cls({name: _map_array(folder/f'{name}.bin', dtype) for name, dtype in ARRAYS.items()}, folder, meta['key'])
+    except (OSError, ValueError, KeyError) as e: raise ValueError(f"{folder}: not a readable processed corpus ({e})") from None
+    corpus.check(meta)
+    return corpus
+
+@patch
+def check(self:EncodedCorpus, meta:dict # the folder's meta.json
+         ):
+    "Raise `ValueError` unless the arrays agree with each other and with `meta`: a damaged cache is never used."
+    a, problems = self.arrays, []
+    if self.folder is not None and not self.folder.name.endswith(meta['key']): problems.append(f"key {meta['key']} is not the folder's")
+    if len(a['sent_offsets']) != meta['sentences'] + 1: problems.append(f"{len(a['sent_offsets']) - 1} sentences, meta.json says {meta['sentences']}")
+    elif a['sent_offsets'][-1] != len(a['words']) or len(a['tags']) != len(a['words']): problems.append("word, tag and sentence arrays disagree")
+    elif len(a['char_offsets']) != len(a['words']) + 1 or a['char_offsets'][-1] != len(a['chars']): problems.append("char arrays disagree")
+    elif len(a['sent_offsets']) and (np.diff(a['sent_offsets']) < 1).any(): problems.append("a sentence has no token")
+    if problems: raise ValueError(f"{self.folder}: damaged processed corpus: {'; '.join(problems)}")
 
 @patch
 def __reduce__(self:EncodedCorpus):
@@ -168,10 +184,13 @@ def encode_corpus(path:str|Path, # a CoNLL-style column file
                   scheme:str|None='BIOES', # convert tags to this scheme (the model's); None keeps them
                   **read_kwargs # passed to `read_conll`: token_col, tag_col, encoding
                  ) -> EncodedCorpus:
-    "The numericalized corpus at `path`, from its processed folder, written first if needed."
+    "The numericalized corpus at `path`, from its processed folder, written first if needed (or again, if it is damaged)."
     key = corpus_key(path, vocabs, scheme, **read_kwargs)
     folder = Path(cache_dir)/f'{Path(path).stem}-{key}'
-    if not (folder/'meta.json').is_file(): _write_folder(Path(path), vocabs, scheme, read_kwargs, folder, key)
+    if (folder/'meta.json').is_file():
+        try: return EncodedCorpus.from_folder(folder)
+        except ValueError: shutil.rmtree(folder)  # damaged: encode it again
+    _write_folder(Path(path), vocabs, scheme, read_kwargs, folder, key)
     return EncodedCorpus.from_folder(folder)
 
 # %% ../nbs/03_loader.ipynb #df7e8dec

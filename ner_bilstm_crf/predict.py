@@ -18,12 +18,12 @@ from .loader import encode_sentences
 from .tagger import BiLSTMCRF, MODEL_FILES, resolve_device, predict_batches
 
 # %% auto #0
-__all__ = ['APOSTROPHE', 'CLITIC', 'ABBREVIATIONS', 'TOKEN_RULES', 'SENTENCE_END', 'PALETTE', 'EXAMPLE_TEXTS', 'ENTITY_FIELDS',
-           'PYFUNC_SCRIPT', 'SERVING_PACKAGES', 'Token', 'token_pattern', 'tokenize', 'retokenized_rate', 'join_tokens',
-           'chunk_spans', 'NERTagger', 'model_folder', 'entities_from_tags', 'detect_input_format',
-           'detect_output_format', 'write_jsonl', 'predict_file', 'label_color', 'highlight_html', 'demo_widget',
-           'texts_of', 'tagger_model_class', 'tagger_signature', 'serving_requirements', 'log_tagger', 'promotion',
-           'register_tagger']
+__all__ = ['APOSTROPHE', 'CLITIC', 'ABBREVIATIONS', 'TOKEN_RULES', 'SENTENCE_END', 'WINDOW_CHARS', 'PALETTE', 'EXAMPLE_TEXTS',
+           'ENTITY_FIELDS', 'PYFUNC_SCRIPT', 'SERVING_PACKAGES', 'Token', 'token_pattern', 'tokenize',
+           'retokenized_rate', 'join_tokens', 'chunk_spans', 'NERTagger', 'model_folder', 'entities_from_tags',
+           'detect_input_format', 'detect_output_format', 'text_windows', 'write_jsonl', 'predict_file', 'label_color',
+           'highlight_html', 'demo_widget', 'texts_of', 'tagger_model_class', 'tagger_signature',
+           'serving_requirements', 'log_tagger', 'promotion', 'register_tagger']
 
 # %% ../nbs/08_predict.ipynb #2578a769
 class Token(NamedTuple):
@@ -262,13 +262,50 @@ def _tagged_stream(tagger:NERTagger, items:Iterable, group_size:int, bar, scores
         yield from tagger.tag_items(group, scores)
         bar.update(len(group))
 
-def write_jsonl(tagged:Iterable[tuple], # (text, tokens, tags, marginals) tuples, from `NERTagger.tag_items`
+WINDOW_CHARS = 100_000  # a text longer than this is tagged a window at a time
+
+def text_windows(text:str, # a text of any length
+                 size:int=WINDOW_CHARS # the longest window, in characters
+                ) -> Iterator[tuple[int, str]]:
+    "Consecutive windows of `text` with their offsets, cut at white space (after a sentence end where there is one), so no token is cut."
+    start = 0
+    while len(text) - start > size:
+        part = text[start:start + size]
+        pos, n = max((part.rfind(mark), len(mark)) for mark in ('. ', '! ', '? ', '\n'))
+        if pos < size // 2: pos, n = part.rfind(' '), 1
+        cut = start + (pos + n if pos > 0 else size)
+        yield start, text[start:cut]; start = cut
+    yield start, text[start:]
+
+@patch
+def long_text_entities(self:NERTagger, text:str # a text too long to tag at once
+                      ) -> list[dict]:
+    "The entities of `text`, tagged a window at a time, so that memory is bounded by the window, not the text."
+    out, tokens_before = [], 0
+    for offset, window in text_windows(text):
+        (_, tokens, tags, probs), = self.tag_items([window])
+        out += [{**e, 'start': e['start'] + offset, 'end': e['end'] + offset,
+                 'token_start': e['token_start'] + tokens_before, 'token_end': e['token_end'] + tokens_before}
+                for e in entities_from_tags(window, tokens, tags, probs)]
+        tokens_before += len(tokens)
+    return out
+
+def _entity_rows(tagger:NERTagger, items:Iterable, group_size:int, bar) -> Iterator[tuple[str, list[dict]]]:
+    "Each item's text and entities, a group at a time; long texts a window at a time."
+    for group in chunked(items, group_size):
+        long = {i for i, item in enumerate(group) if isinstance(item, str) and len(item) > WINDOW_CHARS}
+        short = iter(tagger.tag_items([item for i, item in enumerate(group) if i not in long]))
+        for i, item in enumerate(group):
+            if i in long: yield item, tagger.long_text_entities(item)
+            else: text, tokens, tags, probs = next(short); yield text, entities_from_tags(text, tokens, tags, probs)
+        bar.update(len(group))
+
+def write_jsonl(rows:Iterable[tuple[str, list[dict]]], # (text, entities) pairs
                 path:str|Path # the file to write
                ) -> Path:
     "Write one JSON object per text: the text and its entities."
     with open(path, 'w', encoding='utf-8') as f:
-        for text, tokens, tags, probs in tagged:
-            f.write(json.dumps(dict(text=text, entities=entities_from_tags(text, tokens, tags, probs)), ensure_ascii=False) + '\n')
+        for text, entities in rows: f.write(json.dumps(dict(text=text, entities=entities), ensure_ascii=False) + '\n')
     return Path(path)
 
 # %% ../nbs/08_predict.ipynb #1df84cb3
@@ -299,9 +336,9 @@ def predict_file(model_dir:str, # a model folder written by `train`, or a regist
         if value < 1: raise ValueError(f"{name}={value}: must be at least 1")
     tagger = NERTagger.load(model_dir, device, tracking_uri, batch_size=batch_size, max_tokens=max_tokens)
     with atomic_output(output, inputs=[path]) as tmp, tqdm(total=_count_items(path, input_format, encoding), desc='predict', unit='text', disable=not progress) as bar:
-        tagged = _tagged_stream(tagger, _read_items(path, input_format, encoding), batch_size * 16, bar, scores=fmt == 'jsonl')
-        if fmt == 'jsonl': write_jsonl(tagged, tmp)
-        else: write_conll((Sentence([t.text for t in tokens], convert_tags(tags, scheme)) for _, tokens, tags, _ in tagged if tokens), tmp)
+        items = _read_items(path, input_format, encoding)
+        if fmt == 'jsonl': write_jsonl(_entity_rows(tagger, items, batch_size * 16, bar), tmp)
+        else: write_conll((Sentence([t.text for t in tokens], convert_tags(tags, scheme)) for _, tokens, tags, _ in _tagged_stream(tagger, items, batch_size * 16, bar, scores=False) if tokens), tmp)
     return output
 
 # %% ../nbs/08_predict.ipynb #20eb95b4

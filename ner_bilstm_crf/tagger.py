@@ -140,11 +140,26 @@ def save(self:BiLSTMCRF, folder:str|Path # created if missing; its model files a
     tmp = {k: folder/f'.{name}.tmp' for k, name in MODEL_FILES.items()}
     tmp['config'].write_text(json.dumps(self.config.to_dict(), indent=2))
     save_vocabs(self.vocabs, tmp['vocabs'])
-    save_file({k: v.detach().cpu().contiguous() for k, v in self.state_dict().items()}, tmp['weights'])
+    save_file({k: v.detach().cpu().contiguous() for k, v in self.state_dict().items()}, tmp['weights'], metadata=_fingerprint(tmp['config'], tmp['vocabs']))
     for k, name in MODEL_FILES.items(): tmp[k].replace(folder/name)
     return folder
 
 # %% ../nbs/04_tagger.ipynb #t0000018
+def _fingerprint(config:Path, vocabs:Path) -> dict[str, str]:
+    "Hashes of the config and vocabulary files, stored in the weights file to tie the three together."
+    import hashlib
+    return {f'{name}_sha256': hashlib.sha256(p.read_bytes()).hexdigest() for name, p in (('config', config), ('vocabs', vocabs))}
+
+def _check_fingerprint(folder:Path):
+    "Raise `ValueError` if the weights file names other config or vocabulary files than those beside it."
+    from safetensors import safe_open
+    try:
+        with safe_open(folder/MODEL_FILES['weights'], 'pt') as f: saved = f.metadata() or {}
+    except (SafetensorError, OSError) as e: raise ValueError(f"{folder/MODEL_FILES['weights']}: does not hold this model's weights ({str(e).splitlines()[0]})") from None
+    for name, digest in _fingerprint(folder/MODEL_FILES['config'], folder/MODEL_FILES['vocabs']).items():
+        if saved.get(name, digest) != digest:  # models saved before fingerprints have none: nothing to check
+            raise ValueError(f"{folder/MODEL_FILES[name.split('_')[0]]} is not the file these weights were saved with: the files come from different models")
+
 def _read_json(path:Path):
     "The JSON in `path`, or a `ValueError` naming the file."
     try: return json.loads(path.read_text(encoding='utf-8'))
@@ -166,6 +181,7 @@ def load(cls:BiLSTMCRF, folder:str|Path, # a folder written by `BiLSTMCRF.save`
         raise FileNotFoundError(f"{folder} is not a model folder: missing {', '.join(missing)}")
     config = ModelConfig.from_dict(_read_json(folder/MODEL_FILES['config']))
     vocabs = {k: Vocab.from_dict(d) for k, d in _read_json(folder/MODEL_FILES['vocabs']).items()}
+    _check_fingerprint(folder)
     _check_sizes(config, vocabs, folder)
     model = cls(config, vocabs)
     try: model.load_state_dict(load_file(folder/MODEL_FILES['weights'], device=str(device)))

@@ -104,6 +104,9 @@ def test_resume_keeps_the_runs_settings(work):
     res = cli('train', '--output_dir', 'run', '--resume', '--epochs', '2', '--no-progress', cwd=work)  # the saved settings come back
     assert res.returncode == 0, res.stderr[-2000:]
     assert json.loads((work/'run'/'history.json').read_text())[-1]['epoch'] == 2
+    ckpt = work/'run'/'checkpoints'/'last.pt'
+    ckpt.write_bytes(ckpt.read_bytes()[:3000])
+    check_user_error(cli('train', '--output_dir', 'run', '--resume', '--epochs', '3', '--no-progress', cwd=work), "last.pt: not a readable checkpoint")
 
 # ---- faults ----
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .data import Sentence, read_conll, write_conll, convert_tags, detect_scheme, split_tag, tags_to_spans, split_files, dataset_dir
+from .data import Sentence, atomic_output, read_conll, write_conll, convert_tags, detect_scheme, split_tag, tags_to_spans, split_files, dataset_dir
 from .loader import encode_sentences
 from .tagger import BiLSTMCRF, resolve_device, predict_batches
 from .learner import check_tracking
@@ -70,7 +70,8 @@ def write_predictions(sentences:list[Sentence], # the sentences, with their gold
                      ) -> Path:
     "Write `token gold pred` lines, space-separated, a blank line after each sentence: the layout conlleval reads."
     _check_shapes([s.tags for s in sentences], pred)
-    return write_conll(sentences, path, pred, sep=' ')
+    with atomic_output(path) as tmp: write_conll(sentences, tmp, pred, sep=' ')
+    return Path(path)
 
 def read_predictions(path:str|Path, # a file written by `write_predictions` (or any `token ... gold pred` file)
                      encoding:str='utf-8' # its text encoding
@@ -197,7 +198,8 @@ def save_plots(figures:dict, # name in `PLOT_FILES` -> matplotlib Figure
     "Write each figure as a PNG file under its name in `PLOT_FILES`; the paths written."
     out = Path(results_dir); out.mkdir(parents=True, exist_ok=True)
     paths = [out/PLOT_FILES[name] for name in figures]
-    for path, fig in zip(paths, figures.values()): fig.savefig(path, dpi=100)
+    for path, fig in zip(paths, figures.values()):
+        with atomic_output(path) as tmp: fig.savefig(tmp, dpi=100, format='png')
     return paths
 
 # %% ../nbs/07_evaluate.ipynb #0d45e5d4
@@ -274,7 +276,7 @@ def evaluate(model_dir:str, # a model folder written by `train`
     figures = dict(f1_scores=plot_split_f1(results), f1_by_type=plot_type_f1(results), training_curves=plot_training_curves(training_history(model_dir)),
                    confusion=plot_confusion(type_confusion([s.tags for s in sents], pred), f'{names[-1]}: token confusion by entity type'))
     metrics = out/'metrics.json'
-    metrics.write_text(json.dumps(dict(model_dir=str(Path(model_dir).resolve()), dataset=str(dataset), splits=results), indent=1))
+    with atomic_output(metrics) as tmp: tmp.write_text(json.dumps(dict(model_dir=str(Path(model_dir).resolve()), dataset=str(dataset), splits=results), indent=1))
     paths = save_plots(figures, out) + [metrics] + [p for _, _, p in predicted.values()]
     if verbose: _print_summary(results, paths)
     log_evaluation(model_dir, flat_metrics(results), paths)  # last: a tracking failure loses no score or file

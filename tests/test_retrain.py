@@ -87,6 +87,8 @@ def test_failed_retrain_leaves_the_champion(registry):
     before = client.get_model_version_by_alias(NAME, 'champion').version
     failed = run_job(registry['folder'], 'broken', dataset=str(registry['folder']/'no-such-data'), epochs=1)
     assert failed.returncode != 0
-    assert 'no-such-data' in failed.stderr
+    record = json.loads((registry['folder']/'broken.ipynb').read_text())
+    printed = ''.join(''.join(o.get('text', '')) for c in record['cells'] for o in c.get('outputs', []))
+    assert 'retrain: error: ' in printed and "no-such-data' is neither a folder nor an embedded data set" in printed, printed[-2000:]
     assert client.get_model_version_by_alias(NAME, 'champion').version == before
     assert len(client.search_model_versions(f"name='{NAME}'")) == 2

@@ -1,8 +1,8 @@
 "The scheduled-retrain job run as a scheduler runs it: papermill, a SQLite tracking store in a temporary folder, the Model Registry."
-import json, os, signal, subprocess, sys, time, urllib.request
+import json, subprocess, sys
 from pathlib import Path
 import pytest
-from helpers import free_port
+from helpers import post, served
 
 REPO = Path(__file__).resolve().parents[1]
 NAME = 'wnut-tagger'
@@ -67,20 +67,7 @@ def test_champion_loads_like_its_folder(registry, tmp_path):
 def test_mlflow_serves_the_champion(registry, tmp_path):
     from ner_bilstm_crf.predict import NERTagger
     expected = NERTagger.load(champion_folder(registry), device='cpu').predict(TEXTS)
-    port, log = free_port(), open(tmp_path/'serve.log', 'w')
-    env = {**os.environ, 'MLFLOW_TRACKING_URI': registry['uri'], 'MLFLOW_REGISTRY_URI': registry['uri']}
-    server = subprocess.Popen([sys.executable, '-m', 'mlflow', 'models', 'serve', '-m', f'models:/{NAME}@champion', '--env-manager', 'local',
-                               '--host', '127.0.0.1', '--port', str(port)], env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        for _ in range(240):
-            if server.poll() is not None: pytest.fail(f"mlflow models serve exited: {(tmp_path/'serve.log').read_text()[-2000:]}")
-            try: urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=1); break
-            except OSError: time.sleep(0.5)
-        else: pytest.fail("mlflow models serve did not answer /ping within 120 s")
-        req = urllib.request.Request(f"http://127.0.0.1:{port}/invocations", data=json.dumps({'inputs': TEXTS}).encode(), headers={'Content-Type': 'application/json'})
-        with urllib.request.urlopen(req, timeout=60) as r: assert json.loads(r.read()) == {'predictions': expected}
-    finally:
-        os.killpg(server.pid, signal.SIGTERM); server.wait(timeout=30); log.close()
+    with served(f'models:/{NAME}@champion', registry['uri'], tmp_path) as url: assert post(url, {'inputs': TEXTS}) == {'predictions': expected}
 
 def test_failed_retrain_leaves_the_champion(registry):
     client = registry['client']

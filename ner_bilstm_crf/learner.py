@@ -169,8 +169,8 @@ def entity_f1(gold:list[list[str]], # gold tags, one list per sentence
 def best_record(history:list[dict], # one record per epoch
                 metric:str='valid_f1' # the score to maximise
                ) -> dict|None:
-    "The first epoch's record with the highest `metric`, or None before any."
-    return max(history, key=lambda h: h[metric], default=None)
+    "The first epoch's record with the highest `metric`, or None while no record has it."
+    return max((h for h in history if metric in h), key=lambda h: h[metric], default=None)
 
 # %% ../nbs/05_learner.ipynb #l0000025
 class RecorderCB(Callback):
@@ -266,12 +266,11 @@ class ProgressCB(Callback):
     def before_epoch(self, learn):
         self.bar = tqdm(total=len(learn.loader), desc=f'epoch {learn.epoch}', leave=False, mininterval=1.0, disable=not self.console)
     def after_batch(self, learn): self.bar.update(1)
-    def after_epoch(self, learn): self.log.info(_epoch_line(learn.history[-1], best_record(learn.history) is learn.history[-1] if 'valid_f1' in learn.history[-1] else False))
+    def after_epoch(self, learn): self.log.info(_epoch_line(learn.history[-1], best_record(learn.history) is learn.history[-1]))
     def cleanup_epoch(self, learn):
         if hasattr(self, 'bar'): self.bar.close()
     def after_fit(self, learn):
-        if (best := best_record(learn.history) if learn.history and 'valid_f1' in learn.history[-1] else None):
-            self.log.info(f"best valid F1 {best['valid_f1']:.4f} at epoch {best['epoch']}")
+        if best := best_record(learn.history): self.log.info(f"best valid F1 {best['valid_f1']:.4f} at epoch {best['epoch']}")
     def cleanup_fit(self, learn):
         if not hasattr(self, 'log'): return  # training failed before this callback started
         for h in list(self.log.handlers): self.log.removeHandler(h); h.close()
@@ -374,7 +373,7 @@ def after_epoch(self:MLflowCB, learn):
 @patch
 def after_fit(self:MLflowCB, learn):
     from mlflow.entities import Metric
-    if (best := best_record(learn.history) if learn.history and 'valid_f1' in learn.history[-1] else None):
+    if best := best_record(learn.history):
         now = int(time.time() * 1000)
         self._flush([Metric('best_valid_f1', best['valid_f1'], now, 0), Metric('best_epoch', best['epoch'], now, 0)])
     for folder, files in (self.artifacts or {}).items():

@@ -87,7 +87,7 @@ class EncodedCorpus:
         store_attr('arrays,folder,key')
         self.lengths = np.diff(arrays['sent_offsets'])
     def __len__(self): return len(self.lengths)
-    def __repr__(self): return f"EncodedCorpus({len(self):,} sentences, {len(self.arrays['words']):,} tokens, folder={self.folder})"
+    def __repr__(self): return f"EncodedCorpus({len(self):,} sentences, {len(self.arrays['words']):,} tokens, folder={self.folder.name if self.folder else None})"
 
     def __getitem__(self, i:int) -> dict:
         "Word ids (T,), char ids (T, longest word) and tag ids (T,) of sentence `i`, and `i`."

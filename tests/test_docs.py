@@ -129,3 +129,14 @@ def test_the_top_level_quarto_yml_configures_proc(docs):
     for item in cfg['website']['sidebar']['contents']:
         if isinstance(item, str): assert (proc/item).is_file(), f"sidebar entry {item} is not in _proc/"
         else: assert [f for f in rendered if fnmatch(f, item['auto'])], f"sidebar entry {item} matches no notebook"
+
+SHOWS = re.compile(r'^\s*(?!#|test_|assert|import|from|def |class |@)[\w.\[\]\'"(), ]+\s*$')  # a last line that is a bare expression
+
+def test_notebooks_keep_their_outputs():
+    "A notebook whose cells display results is committed with them: the docs site shows only saved outputs."
+    lost = []
+    for path in sorted((REPO/'nbs').glob('[0-9]*.ipynb')) + [REPO/'nbs'/'index.ipynb']:
+        cells = [c for c in json.loads(path.read_text())['cells'] if c['cell_type'] == 'code' and not ''.join(c['source']).startswith('#|')]
+        showing = [c for c in cells if c['source'] and (SHOWS.match(c['source'][-1]) or 'print(' in ''.join(c['source']))]
+        if showing and not any(c.get('outputs') for c in showing): lost.append(path.name)
+    assert not lost, f"saved without outputs (run them, e.g. with execnb, and commit the results): {lost}"

@@ -19,7 +19,7 @@ def path_score(
     mask:Tensor,  # (B,T) bool length mask, left-aligned
     start:Tensor, # (K,) score of starting in each tag
     end:Tensor,   # (K,) score of ending in each tag
-    trans:Tensor, # (K,K) `trans[i,j]`: score of tag j directly after tag i
+    trans:Tensor, # (K,K) trans[i,j]: score of tag j directly after tag i
 )->Tensor:        # (B,) score of each sentence's tag sequence
     "Unnormalised score of tag sequences: start + emissions + transitions + end, padding ignored."
     tags = tags.masked_fill(~mask, 0)
@@ -30,7 +30,7 @@ def path_score(
 
 # %% ../nbs/02_crf.ipynb #5d9c1c4a
 def log_partition_logspace(
-    em:Tensor, mask:Tensor, start:Tensor, end:Tensor, trans:Tensor, # as in `path_score`
+    em:Tensor, mask:Tensor, start:Tensor, end:Tensor, trans:Tensor, # as in path_score
 )->Tensor: # (B,) log Z
     "log Z by the forward algorithm in log space: the simple, slow reference."
     alpha = start + em[:, 0]
@@ -41,7 +41,7 @@ def log_partition_logspace(
 
 # %% ../nbs/02_crf.ipynb #c6dd549d
 def exp_potentials(
-    em:Tensor, mask:Tensor, start:Tensor, end:Tensor, trans:Tensor, # as in `path_score`
+    em:Tensor, mask:Tensor, start:Tensor, end:Tensor, trans:Tensor, # as in path_score
 ): # phi (T,B,K), s (K,), u (K,), E (K,K), shift (B,)
     "Max-shifted exp-space potentials (every entry <= 1) and the total log shift of each sentence."
     m = em.amax(2, keepdim=True)
@@ -52,10 +52,10 @@ def exp_potentials(
 
 # %% ../nbs/02_crf.ipynb #8c29021b
 def scaled_forward(
-    phi:Tensor, # (T,B,K) exp emissions, from `exp_potentials`
+    phi:Tensor, # (T,B,K) exp emissions, from exp_potentials
     s:Tensor,   # (K,) exp start scores
     E:Tensor,   # (K,K) exp transition scores
-    every:int=2, # rescale every `every` steps (scale 1 in between)
+    every:int=2, # steps between rescalings (scale 1 in between)
 ): # alpha (T,B,K) and the scales c (T,B,1)
     "Scaled forward variables (alpha_t / product of the scales so far) and the scales, rescaling every `every` steps."
     ph = phi.unbind(0)
@@ -95,10 +95,10 @@ def _log_z_scaled(em, mask, start, end, trans):
 
 # %% ../nbs/02_crf.ipynb #fde4c7d3
 def scaled_backward(
-    phi:Tensor,   # (T,B,K) from `exp_potentials`
-    E:Tensor,     # (K,K) from `exp_potentials`
+    phi:Tensor,   # (T,B,K) from exp_potentials
+    E:Tensor,     # (K,K) from exp_potentials
     u:Tensor,     # (K,) exp end scores
-    cs:Tensor,    # (T,B,1) scales from `scaled_forward`
+    cs:Tensor,    # (T,B,1) scales from scaled_forward
     c_end:Tensor, # (B,) last scale, alpha_last . u
     mask:Tensor,  # (B,T) length mask
 ): # beta (T,B,K) and psi (T,B,K), zero past each sentence's end
@@ -120,7 +120,7 @@ def scaled_backward(
 
 # %% ../nbs/02_crf.ipynb #c2a311f3
 def forward_backward(
-    em:Tensor, mask:Tensor, start:Tensor, end:Tensor, trans:Tensor, # as in `path_score`
+    em:Tensor, mask:Tensor, start:Tensor, end:Tensor, trans:Tensor, # as in path_score
 )->Tensor: # (B,T,K) P(tag k at token t); zeros at padded tokens
     "Per-token tag marginals by the scaled forward-backward algorithm."
     logz, (phi, u, E, alphas, cs, c_end) = _log_z_scaled(em, mask, start, end, trans)
@@ -156,7 +156,7 @@ class LogPartition(torch.autograd.Function):
 
 # %% ../nbs/02_crf.ipynb #0d3d231b
 def log_partition(
-    em:Tensor, mask:Tensor, start:Tensor, end:Tensor, trans:Tensor, # as in `path_score`
+    em:Tensor, mask:Tensor, start:Tensor, end:Tensor, trans:Tensor, # as in path_score
 )->Tensor: # (B,) log Z
     "log Z: fast exp-space forward algorithm with analytic gradients, log-space fallback on underflow."
     logz = LogPartition.apply(em, mask, start, end, trans)
@@ -165,7 +165,7 @@ def log_partition(
 
 # %% ../nbs/02_crf.ipynb #3d70ab22
 def viterbi_backtrack(
-    em:Tensor, mask:Tensor, start:Tensor, end:Tensor, trans:Tensor, # as in `path_score`; `-inf` forbids
+    em:Tensor, mask:Tensor, start:Tensor, end:Tensor, trans:Tensor, # as in path_score; -inf forbids
 ): # best paths (B,T) long, 0 at padded positions; their scores (B,)
     "Best tag sequence of every sentence and its score: max-product forward pass, then backtracking."
     B, T, K = em.shape
@@ -221,7 +221,7 @@ def _is_viterbi_path(path, f, em1, end1, trans1, best):
 
 # %% ../nbs/02_crf.ipynb #99812c73
 def viterbi(
-    em:Tensor, mask:Tensor, start:Tensor, end:Tensor, trans:Tensor, # as in `path_score`; `-inf` forbids
+    em:Tensor, mask:Tensor, start:Tensor, end:Tensor, trans:Tensor, # as in path_score; -inf forbids
 ): # best paths (B,T) long, 0 at padded positions; their scores (B,)
     "Best tag sequence of every sentence and its score, read off the max-marginals (backtracking on ties)."
     B, T, K = em.shape
@@ -234,7 +234,7 @@ def viterbi(
 
 # %% ../nbs/02_crf.ipynb #481ee506
 def nbest_viterbi(
-    em:Tensor, mask:Tensor, start:Tensor, end:Tensor, trans:Tensor, # as in `path_score`; `-inf` forbids
+    em:Tensor, mask:Tensor, start:Tensor, end:Tensor, trans:Tensor, # as in path_score; -inf forbids
     n:int, # number of paths per sentence
 ): # paths (B,n,T) long, 0 at padding; scores (B,n) best first, -inf for missing paths
     "The n best tag sequences of every sentence, best first."
@@ -288,7 +288,7 @@ class CRF(nn.Module):
 @patch
 def potentials(self:CRF,
     dtype=torch.float32, # dtype to compute in
-    hard:bool=False, # `-inf` (for search) instead of the finite penalty at forbidden places
+    hard:bool=False, # -inf (for search) instead of the finite penalty at forbidden places
 ): # start (K,), end (K,), trans (K,K)
     "Transition scores with the constraints applied."
     out = []

@@ -60,7 +60,7 @@ def tags_to_spans(tags:list[str] # tags of one sentence, in any scheme
     from seqeval.metrics.sequence_labeling import get_entities
     return [(etype, start, end + 1) for etype, start, end in get_entities(list(tags))]
 
-def spans_to_tags(spans:list[tuple[str, int, int]], # `(type, start, end)` triples, end exclusive
+def spans_to_tags(spans:list[tuple[str, int, int]], # (type, start, end) triples, end exclusive
                   length:int, # number of tokens in the sentence
                   scheme:str='IOB2' # the scheme to write: 'IOB1', 'IOB2' or 'BIOES'
                  ) -> list[str]:
@@ -209,8 +209,8 @@ PAD, UNK = '<pad>', '<unk>'
 class Vocab:
     "A string-to-id mapping with optional padding and unknown entries."
     def __init__(self, itos:list[str], # the entries, in id order, specials included
-                 pad:str|None=PAD, # the padding entry (must be in `itos`), or None
-                 unk:str|None=UNK, # the entry for unseen strings (must be in `itos`), or None
+                 pad:str|None=PAD, # the padding entry (must be in itos), or None
+                 unk:str|None=UNK, # the entry for unseen strings (must be in itos), or None
                  lower:bool=False # lowercase strings before lookup
                 ):
         self.itos, self.pad, self.unk, self.lower = list(itos), pad, unk, lower
@@ -341,7 +341,7 @@ def split_files(folder:Path) -> dict[str, Path]:
 
 # %% ../nbs/00_data.ipynb #9f69f3ea
 def load_dataset(name_or_path:str|Path=DEFAULT_DATASET, # a folder of train/valid/test files, or an embedded name
-                 **kwargs # passed to `read_conll`: token_col, tag_col, encoding, scheme
+                 **kwargs # passed to read_conll: token_col, tag_col, encoding, scheme
                 ) -> dict[str, list[Sentence]]:
     "The train, valid and test sentences of a data set."
     return {split: list(read_conll(path, **kwargs)) for split, path in split_files(dataset_dir(name_or_path)).items()}

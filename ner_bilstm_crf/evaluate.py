@@ -55,7 +55,7 @@ def conlleval_scores(gold:list[list[str]], # gold tags, one list per sentence
                 report=classification_report(gold, pred, digits=4, zero_division=0) if types else '')
 
 # %% ../nbs/07_evaluate.ipynb #1a6d6aab
-def conlleval_report(scores:dict # the result of `conlleval_scores`
+def conlleval_report(scores:dict # the result of conlleval_scores
                     ) -> str:
     "The scores in the layout of conlleval's output: percentages with two decimals, a line per type."
     prf = lambda d: f"precision: {100 * d['precision']:6.2f}%; recall: {100 * d['recall']:6.2f}%; FB1: {100 * d['f1']:6.2f}"
@@ -73,7 +73,7 @@ def write_predictions(sentences:list[Sentence], # the sentences, with their gold
     with atomic_output(path) as tmp: write_conll(sentences, tmp, pred, sep=' ')
     return Path(path)
 
-def read_predictions(path:str|Path, # a file written by `write_predictions` (or any `token ... gold pred` file)
+def read_predictions(path:str|Path, # a file written by write_predictions (or any token ... gold pred file)
                      encoding:str='utf-8' # its text encoding
                     ) -> tuple[list[Sentence], list[list[str]]]:
     "The sentences with their gold tags, and the predicted tags, of a conlleval file."
@@ -92,7 +92,7 @@ def predict_sentences(model:BiLSTMCRF, # a trained model
     return [convert_tags(t.tags, scheme) for t in predict_batches(model, corpus, batch_size)]
 
 # %% ../nbs/07_evaluate.ipynb #f0bac2c1
-def plot_split_f1(results:dict # split name -> `conlleval_scores`
+def plot_split_f1(results:dict # split name -> conlleval_scores
                  ):
     "A bar chart of the entity F1 (conlleval, micro) of each split."
     from matplotlib.figure import Figure
@@ -105,7 +105,7 @@ def plot_split_f1(results:dict # split name -> `conlleval_scores`
     fig.tight_layout()
     return fig
 
-def plot_type_f1(results:dict # split name -> `conlleval_scores`
+def plot_type_f1(results:dict # split name -> conlleval_scores
                 ):
     "Horizontal bars of the F1 of each entity type, one bar per split."
     from matplotlib.figure import Figure
@@ -132,7 +132,7 @@ def type_confusion(gold:list[list[str]], # gold tags, one list per sentence
     return pd.DataFrame([[pairs[(g, p)] for p in labels] for g in labels],
                         index=pd.Index(labels, name='gold'), columns=pd.Index(labels, name='predicted'))
 
-def plot_confusion(confusion, # counts from `type_confusion`
+def plot_confusion(confusion, # counts from type_confusion
                    title:str='Token confusion by entity type' # the plot's title
                   ):
     "A heat map of the row-normalised confusion matrix, each cell labelled with its fraction."
@@ -150,13 +150,13 @@ def plot_confusion(confusion, # counts from `type_confusion`
     return fig
 
 # %% ../nbs/07_evaluate.ipynb #011d1f3c
-def mlflow_run(model_dir:str|Path # a model folder written by `train`
+def mlflow_run(model_dir:str|Path # a model folder written by train
               ) -> dict|None:
     "The tracking URI and run id of the run that trained the model, or None if the folder has no `mlflow_run.json`."
     path = Path(model_dir)/'mlflow_run.json'
     return json.loads(path.read_text()) if path.is_file() else None
 
-def training_history(model_dir:str|Path # a model folder written by `train`
+def training_history(model_dir:str|Path # a model folder written by train
                     ) -> list[dict]:
     "Epoch, training loss and validation F1 of each epoch, from the model's `history.json`, else from its MLflow run."
     path = Path(model_dir)/'history.json'
@@ -170,7 +170,7 @@ def training_history(model_dir:str|Path # a model folder written by `train`
     return [dict(epoch=e, loss=series['loss'][e], valid_f1=series['valid_f1'].get(e)) for e in sorted(series['loss'])]
 
 # %% ../nbs/07_evaluate.ipynb #4ce302e8
-def plot_training_curves(history:list[dict] # epochs from `training_history`
+def plot_training_curves(history:list[dict] # epochs from training_history
                         ):
     "Training loss and validation F1 per epoch, side by side, with the best epoch marked."
     from matplotlib.figure import Figure
@@ -192,7 +192,7 @@ def plot_training_curves(history:list[dict] # epochs from `training_history`
 PLOT_FILES = dict(f1_scores='bilstm_crf_f1_scores.png', f1_by_type='bilstm_crf_f1_by_type.png',
                   confusion='bilstm_crf_confusion_matrix.png', training_curves='bilstm_crf_training_curves.png')
 
-def save_plots(figures:dict, # name in `PLOT_FILES` -> matplotlib Figure
+def save_plots(figures:dict, # name in PLOT_FILES -> matplotlib Figure
                results_dir:str|Path='results' # the folder to write to (created if missing)
               ) -> list[Path]:
     "Write each figure as a PNG file under its name in `PLOT_FILES`; the paths written."
@@ -205,7 +205,7 @@ def save_plots(figures:dict, # name in `PLOT_FILES` -> matplotlib Figure
 # %% ../nbs/07_evaluate.ipynb #0d45e5d4
 TRAINING_METRICS = ('loss', 'valid_f1', 'lr', 'tokens_per_sec', 'best_valid_f1', 'best_epoch')  # logged by `train`
 
-def flat_metrics(results:dict # split name -> `conlleval_scores`
+def flat_metrics(results:dict # split name -> conlleval_scores
                 ) -> dict[str, float]:
     "MLflow metrics of each split: `{split}_precision`, `_recall`, `_f1`, `_macro_f1`, `_accuracy`."
     out = {}
@@ -215,9 +215,9 @@ def flat_metrics(results:dict # split name -> `conlleval_scores`
             out[f'eval_{name}' if name in TRAINING_METRICS else name] = float(v)
     return out
 
-def log_evaluation(model_dir:str|Path, # a model folder written by `train`
+def log_evaluation(model_dir:str|Path, # a model folder written by train
                    metrics:dict[str, float], # metric name -> value
-                   paths:list[Path] # files to log under `evaluation/`
+                   paths:list[Path] # files to log under evaluation/
                   ) -> str|None:
     "Log metrics and files to the model's MLflow run; its run id, or None (with a note) if it has none."
     run = mlflow_run(model_dir)
@@ -255,7 +255,7 @@ def _print_summary(results:dict, paths:list[Path]):
     print('wrote:\n' + '\n'.join(f'  {p}' for p in paths))
 
 # %% ../nbs/07_evaluate.ipynb #daf03bbf
-def evaluate(model_dir:str, # a model folder written by `train`
+def evaluate(model_dir:str, # a model folder written by train
              dataset:str='wnut17', # data set folder (train/valid/test files) or embedded name
              splits:str='train,valid,test', # comma-separated splits to score; the last gets the report and the confusion matrix
              encoding:str='utf-8', # text encoding of the data files
@@ -306,7 +306,7 @@ def entity_errors(sentences:list[Sentence], # the sentences, with their gold tag
     return pd.DataFrame(rows, columns=['kind', 'type', 'text', 'cause', 'sentence', 'tokens'])
 
 # %% ../nbs/07_evaluate.ipynb #b7387cc1
-def frequent_errors(errors, # the DataFrame of `entity_errors`
+def frequent_errors(errors, # the DataFrame of entity_errors
                     kind:str='false negative', # 'false negative' or 'false positive'
                     n:int=10 # how many to keep
                    ):

@@ -58,7 +58,7 @@ def _bad_tag_line(sentence:Sentence, vocabs:dict[str, Vocab], scheme:str|None) -
 
 def _write_encoded(sentences:Iterable[Sentence], # streamed, never held as a list
                    vocabs:dict[str, Vocab], scheme:str|None,
-                   out:dict[str, BinaryIO], # one binary stream per name in `ARRAYS`
+                   out:dict[str, BinaryIO], # one binary stream per name in ARRAYS
                    source:str='sentences', # named in errors
                    chunk_tokens:int=65536 # tokens buffered between writes
                   ) -> int:
@@ -80,7 +80,7 @@ def _write_encoded(sentences:Iterable[Sentence], # streamed, never held as a lis
 # %% ../nbs/03_loader.ipynb #59aaf872
 class EncodedCorpus:
     "Numericalized sentences as flat arrays of token, char and tag ids with offsets, on disk or in memory."
-    def __init__(self, arrays:dict[str, np.ndarray], # the arrays named in `ARRAYS`
+    def __init__(self, arrays:dict[str, np.ndarray], # the arrays named in ARRAYS
                  folder:Path|None=None, # the processed folder the arrays are mapped from, if any
                  key:str|None=None # the hash that names the folder
                 ):
@@ -114,7 +114,7 @@ def encode_sentences(sentences:Iterable[Sentence], # sentences to encode
 def corpus_key(path:str|Path, # the corpus file
                vocabs:dict[str, Vocab], # the vocabularies
                scheme:str|None='BIOES', # the model's tag scheme
-               **read_kwargs # options for `read_conll`
+               **read_kwargs # options for read_conll
               ) -> str:
     "A short hash of the file contents, vocabularies, scheme and read options."
     h = hashlib.sha256()
@@ -148,7 +148,7 @@ def _map_array(path:Path, dtype) -> np.ndarray:
     return np.memmap(path, dtype=dtype, mode='r') if path.stat().st_size else np.zeros(0, dtype=dtype)
 
 @patch(cls_method=True)
-def from_folder(cls:EncodedCorpus, folder:str|Path # a processed folder written by `encode_corpus`
+def from_folder(cls:EncodedCorpus, folder:str|Path # a processed folder written by encode_corpus
         ) -> EncodedCorpus:
     "The corpus in `folder`, memory-mapped."
     folder = Path(folder)
@@ -182,7 +182,7 @@ def encode_corpus(path:str|Path, # a CoNLL-style column file
                   vocabs:dict[str, Vocab], # words, chars and tags vocabularies
                   cache_dir:str|Path='processed', # where processed folders are kept
                   scheme:str|None='BIOES', # convert tags to this scheme (the model's); None keeps them
-                  **read_kwargs # passed to `read_conll`: token_col, tag_col, encoding
+                  **read_kwargs # passed to read_conll: token_col, tag_col, encoding
                  ) -> EncodedCorpus:
     "The numericalized corpus at `path`, from its processed folder, written first if needed (or again, if it is damaged)."
     key = corpus_key(path, vocabs, scheme, **read_kwargs)
@@ -240,7 +240,7 @@ def padding_fraction(lengths:Iterable[int], # tokens per sentence
     return float(1 - real / slots)
 
 # %% ../nbs/03_loader.ipynb #9b46f925
-def collate(items:list[dict], # items of an `EncodedCorpus`
+def collate(items:list[dict], # items of an EncodedCorpus
             max_word_len:int=20 # keep at most this many characters of each word
            ) -> dict[str, torch.Tensor]:
     "Pad a list of encoded sentences into a batch of tensors."

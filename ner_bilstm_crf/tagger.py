@@ -172,7 +172,7 @@ def _check_sizes(config:ModelConfig, vocabs:dict[str, Vocab], folder:Path):
             raise ValueError(f"{folder/MODEL_FILES['vocabs']}: {len(vocabs[key])} {key}, but {MODEL_FILES['config']} says {field}={getattr(config, field)}: the files come from different models")
 
 @patch(cls_method=True)
-def load(cls:BiLSTMCRF, folder:str|Path, # a folder written by `BiLSTMCRF.save`
+def load(cls:BiLSTMCRF, folder:str|Path, # a folder written by BiLSTMCRF.save
          device:str='cpu' # where to put the weights
         ) -> BiLSTMCRF:
     "Read a model saved by `BiLSTMCRF.save`, checking its files against each other; in eval mode."

@@ -5,7 +5,7 @@ working tree, on a machine without Quarto, and installs nothing.
 `quarto` is on PATH, so the step is run here the way they run it, through `nbdev.quarto._pre_docs`, with that one
 install call left out and every install path made to fail loudly. The real site is built with Quarto by
 .github/workflows/deploy.yaml, from the same top-level `_quarto.yml`."""
-import json, os, re, shutil, subprocess, sys, time
+import base64, json, os, re, shutil, subprocess, sys, time
 from fnmatch import fnmatch
 from pathlib import Path
 import pytest, yaml
@@ -29,7 +29,8 @@ q.install = q.install_quarto = q.system = q._sprun = refuse  # and every way lef
 cfg = get_config()
 rel = lambda files: sorted(Path(f).resolve().relative_to(cfg.config_path.resolve()).as_posix() for f in files)
 print('NOTEBOOKS ' + json.dumps(dict(test_and_export=rel(nbglob()),  # what plain nbdev_test and nbdev_export process
-    clean=rel(globtastic(cfg.nbs_path, file_glob='*.ipynb', skip_folder_re='^[_.]')))), flush=True)  # plain nbdev_clean
+    clean=rel(globtastic(cfg.nbs_path, file_glob='*.ipynb', skip_folder_re='^[_.]')),  # plain nbdev_clean
+    quarto_yml=rel([cfg.nbs_path/'_quarto.yml']))), flush=True)  # the one _pre_docs reads and copies into _proc/
 t0 = time.perf_counter()
 q._pre_docs(n_workers=N_WORKERS)  # nbdev_proc_nbs: _quarto.yml/nbdev.yml, _modidx.py, sidebar, notebooks into _proc/
 print('DOCS-STEP ' + json.dumps(dict(seconds=time.perf_counter() - t0)))
@@ -140,3 +141,119 @@ def test_notebooks_keep_their_outputs():
         showing = [c for c in cells if c['source'] and (SHOWS.match(c['source'][-1]) or 'print(' in ''.join(c['source']))]
         if showing and not any(c.get('outputs') for c in showing): lost.append(path.name)
     assert not lost, f"saved without outputs (run them, e.g. with execnb, and commit the results): {lost}"
+
+def processed(docs, name) -> list[dict]:
+    "The outputs of every cell of a processed page, in order."
+    nb = json.loads((succeeded(docs)/'nbs'/name).read_text())
+    return [o for c in nb['cells'] for o in c.get('outputs', [])]
+
+def png_sizes(outputs) -> list[tuple[int, int]]:
+    "Width and height of every PNG among `outputs`, read from its header."
+    sizes = []
+    for o in outputs:
+        if 'image/png' not in o.get('data', {}): continue
+        png = base64.b64decode(''.join(o['data']['image/png']))
+        assert png[:8] == b'\x89PNG\r\n\x1a\n', f"not a PNG: {png[:8]!r}"
+        sizes.append((int.from_bytes(png[16:20], 'big'), int.from_bytes(png[20:24], 'big')))
+    return sizes
+
+def test_the_evaluation_page_shows_its_plots(docs):
+    "F1 per split, F1 per type, the confusion matrix, the training curves: saved as images, so Quarto shows them."
+    sizes = png_sizes(processed(docs, '07_evaluate.ipynb'))
+    print(f"plots on the processed evaluation page: {sizes}")
+    assert len(sizes) >= 3, f"the processed evaluation page has {len(sizes)} plots: {sizes}"
+    assert all(w >= 200 and h >= 150 for w, h in sizes), f"a plot too small to read: {sizes}"
+
+def html_tables(outputs) -> list[str]:
+    return [t for o in outputs for t in re.findall(r'<table.*?</table>', ''.join(o.get('data', {}).get('text/html', '')), re.S)]
+
+def test_the_index_page_shows_a_table(docs):
+    "The home page shows the embedded data set's statistics: one row per split, the entity counts in columns."
+    tables = html_tables(processed(docs, 'index.ipynb'))
+    assert tables, "the processed index page carries no HTML table"
+    rows = [re.sub(r'<.*?>', ' ', r).split() for r in re.findall(r'<tr.*?</tr>', tables[0], re.S)]
+    assert [r[0] for r in rows[1:]] == ['train', 'valid', 'test']
+    assert {'sentences', 'tokens', 'entities'} <= set(rows[0])
+    assert all(int(v) > 0 for r in rows[1:] for v in r[1:3]), rows
+
+def test_the_processed_pages_stay_small(docs):
+    "Quarto renders only the notebooks (project: render); those pages must stay small enough to browse."
+    sizes = {p.name: p.stat().st_size for p in (succeeded(docs)/'nbs').glob('*.ipynb')}
+    print(f"processed pages: {sum(sizes.values())/1e6:.2f} MB, largest {max(sizes, key=sizes.get)} {max(sizes.values())/1e3:.0f} kB")
+    assert sum(sizes.values()) < 2_000_000, sizes
+    assert max(sizes.values()) < 800_000, sizes
+
+TEMP_PATH = re.compile(r'/tmp/|/var/folders/|\\Temp\\|\btmp[a-z0-9_]{8}\b')
+LOG_LINE = re.compile(r'^(?:\d{4}/\d\d/\d\d \d\d:\d\d:\d\d )?(?:INFO|WARNING|DEBUG)\b', re.M)  # MLflow's and logging's lines
+
+def test_processed_pages_show_no_temp_paths_or_log_lines(docs):
+    proc, bad = succeeded(docs), []
+    for nb_path in sorted((proc/'nbs').glob('*.ipynb')):
+        for i, cell in enumerate(json.loads(nb_path.read_text())['cells']):
+            for o in cell.get('outputs', []):
+                if 'text/markdown' in o.get('data', {}): continue  # show_doc's signatures, not outputs
+                txt = output_text(o)
+                if m := TEMP_PATH.search(txt): bad.append(f"{nb_path.name} cell {i}: temp path {txt[max(0, m.start()-60):m.end()+60]!r}")
+                if m := LOG_LINE.search(txt): bad.append(f"{nb_path.name} cell {i}: log line {txt[m.start():m.start()+120]!r}")
+    assert not bad, '\n'.join(bad)
+
+def test_nbdev_reads_the_top_level_quarto_yml(docs):
+    "settings.ini's nbs_path is the repository root, so the `_quarto.yml` nbdev reads and copies to _proc/ is the top-level one."
+    assert docs['notebooks'], f"nbdev's config was not read:\n{docs['res'].stderr[-3000:]}"
+    assert docs['notebooks']['quarto_yml'] == ['_quarto.yml']
+    assert not list((docs['root']/'nbs').glob('_quarto.y*ml')), "a second _quarto.yml in nbs/ would be ignored by nbdev"
+
+# Notebooks cheap and deterministic enough to run again here: each runs in seconds from the embedded data. Some print
+# timings: the numbers of those are masked. Those that describe a CoNLL set show it only where ../shared/data holds it.
+RERUN = {'00_data.ipynb': ['conll2003', 'conll2002_es'], '02_crf.ipynb': [], '03_loader.ipynb': ['conll2003']}
+SKIPPED_CELL = re.compile(r'^#\|\s*(notest|slow|cuda)\b', re.M)  # cells neither nbdev_test nor the saved outputs run
+DURATION = re.compile(r'\d+(?:\.\d+)?\s?(?:s|ms|µs|us|min)\b')
+
+RUN_NB = '''
+import os, re, sys
+from execnb.nbio import read_nb, write_nb
+from execnb.shell import CaptureShell
+src, out, skipped = sys.argv[1], sys.argv[2], re.compile(sys.argv[3], re.M)
+os.chdir(os.path.dirname(src))
+nb = read_nb(src)
+shell = CaptureShell()
+shell.run_cell('%matplotlib inline')
+shell.run_all(nb, exc_stop=True, preproc=lambda c: c.cell_type != 'code' or bool(skipped.search(c.source)) or 'nbdev_export(' in c.source)
+write_nb(nb, out)
+'''
+
+def shown(nb_path) -> dict:
+    "What each code cell shows, by cell id: stdout and results as text (durations masked), images as present, no stderr."
+    def view(o):
+        if o['output_type'] == 'stream': return ['stream', DURATION.sub('<time>', ''.join(o['text']))]
+        if o['output_type'] == 'error': return ['error', o.get('ename'), o.get('evalue')]
+        data = o.get('data', {})
+        txt = {k: DURATION.sub('<time>', ''.join(v)) for k, v in data.items() if k.startswith('text/')}
+        if 'text/html' in txt and ' at 0x' in txt.get('text/plain', ''): txt.pop('text/plain')  # memory addresses
+        return [o['output_type'], txt, sorted(k for k in data if k.startswith('image/'))]
+    cells = json.loads(Path(nb_path).read_text())['cells']
+    return {c['id']: [view(o) for o in c.get('outputs', []) if o.get('name') != 'stderr']
+            for c in cells if c['cell_type'] == 'code' and not SKIPPED_CELL.search(''.join(c['source']))
+            and 'nbdev_export(' not in ''.join(c['source'])}
+
+def run_notebook(src:Path, out:Path, tmp:Path):
+    "Execute `src` as the saved outputs were made (execnb, in nbs/, temp files under `tmp`), saving it with fresh outputs to `out`."
+    env = {**os.environ, 'PYTHONPATH': str(REPO), 'MPLBACKEND': 'Agg', 'TMPDIR': str(tmp)}
+    res = subprocess.run([sys.executable, '-c', RUN_NB, str(src), str(out), SKIPPED_CELL.pattern],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, f"{src.name} failed to run:\n{res.stderr[-4000:]}"
+
+def output_differences(saved:dict, fresh:dict) -> list[str]:
+    return [f"cell {cid}:\n  saved: {str(out)[:400]}\n  fresh: {str(fresh.get(cid))[:400]}"
+            for cid, out in saved.items() if out != fresh.get(cid)]
+
+@pytest.mark.parametrize('name', RERUN)
+def test_saved_outputs_match_what_the_code_shows(name, tmp_path):
+    "The docs site shows saved outputs: they must be what the notebook's code shows now."
+    missing = [d for d in RERUN[name] if not any((r/'shared'/'data'/d).exists() for r in (REPO, REPO.parent))]
+    if missing: pytest.skip(f"{name} shows {missing}, research data absent from ../shared/data: its saved outputs cannot be reproduced")
+    fresh = tmp_path/name
+    run_notebook(REPO/'nbs'/name, fresh, tmp_path)
+    diffs = output_differences(shown(REPO/'nbs'/name), shown(fresh))
+    assert not diffs, (f"{name}: saved outputs differ from a fresh run; run it (MPLBACKEND=Agg python /tmp/tools/run_nb.py "
+                       f"nbs/{name}, or with execnb) and commit:\n" + '\n'.join(diffs))

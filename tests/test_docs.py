@@ -5,7 +5,7 @@ working tree, on a machine without Quarto, and installs nothing.
 `quarto` is on PATH, so the step is run here the way they run it, through `nbdev.quarto._pre_docs`, with that one
 install call left out and every install path made to fail loudly. The real site is built with Quarto by
 .github/workflows/deploy.yaml, from the same top-level `_quarto.yml`."""
-import base64, json, os, re, shutil, subprocess, sys, time
+import ast, base64, json, os, re, shutil, subprocess, sys, time
 from fnmatch import fnmatch
 from pathlib import Path
 import pytest, yaml
@@ -202,6 +202,30 @@ def test_nbdev_reads_the_top_level_quarto_yml(docs):
     assert docs['notebooks'], f"nbdev's config was not read:\n{docs['res'].stderr[-3000:]}"
     assert docs['notebooks']['quarto_yml'] == ['_quarto.yml']
     assert not list((docs['root']/'nbs').glob('_quarto.y*ml')), "a second _quarto.yml in nbs/ would be ignored by nbdev"
+
+SHOW_DOC = re.compile(r'^#+ (\S+)\n\n```python\n\n(.*?)\n```', re.M | re.S)  # show_doc's markdown: "### Name", then the signature
+
+def shown_signatures(proc:Path) -> list[tuple[str, str, str]]:
+    "(page, name, signature) of every symbol the processed pages document with show_doc."
+    return [(p.name, name, sig.strip()) for p in sorted((proc/'nbs').glob('*.ipynb')) for c in json.loads(p.read_text())['cells']
+            for o in c.get('outputs', []) for name, sig in SHOW_DOC.findall(''.join(o.get('data', {}).get('text/markdown', '')))]
+
+def package_classes() -> set[str]:
+    "The names of the classes the package's modules define, read from their source."
+    return {n.name for p in (REPO/'ner_bilstm_crf').glob('*.py') for n in ast.parse(p.read_text()).body if isinstance(n, ast.ClassDef)}
+
+def test_processed_pages_show_classes_as_classes(docs):
+    "nbdev's own renderer writes `def CRF(`; settings.ini names `ClassRenderer` (12_showdoc), which writes `class CRF(`."
+    sigs, classes = shown_signatures(succeeded(docs)), package_classes()
+    shown = {name: sig for _, name, sig in sigs if name in classes}
+    assert {'CRF', 'BiLSTMCRF', 'Tagged', 'Token', 'Sentence', 'Vocab', 'Callback', 'ClassRenderer'} <= set(shown), sorted(shown)
+    wrong = [f"{page}: {sig.splitlines()[0]}" for page, name, sig in sigs if name in classes and not sig.startswith(f'class {name}(')]
+    assert not wrong, "class signatures not written as classes:\n" + '\n'.join(wrong)
+    assert shown['Tagged'] == ("class Tagged(\n    tags:list[str], # one tag per token\n"
+                               "    scores:list[float] | None, # P(tag) of each token's tag, or None\n):")
+    assert shown['Callback'] == 'class Callback():'
+    functions = {name: sig for _, name, sig in sigs if name in ('load_dataset', 'predict_batches')}
+    assert [s.splitlines()[0] for s in functions.values()] == [f'def {n}(' for n in functions] and len(functions) == 2, functions
 
 # Notebooks cheap and deterministic enough to run again here: each runs in seconds from the embedded data. Some print
 # timings: the numbers of those are masked. Those that describe a CoNLL set show it only where ../shared/data holds it.

@@ -49,7 +49,7 @@ class with_cbs:
 # %% ../nbs/05_learner.ipynb #l0000009
 class Learner:
     "Fit `model` to the batches of `loader` with `optimizer`; every other behaviour is a callback in `cbs`."
-    def __init__(self, model:torch.nn.Module, # a model with a `loss(batch)` method
+    def __init__(self, model:torch.nn.Module, # a model with a loss(batch) method
                  loader, # the training batches; a sampler with `set_epoch` gets the epoch number
                  optimizer:torch.optim.Optimizer, # the model's optimizer
                  cbs:list=() # callbacks
@@ -122,11 +122,12 @@ class GradientClipCB(Callback):
         self.norm = float(torch.nn.utils.clip_grad_norm_(learn.model.parameters(), self.max_norm))
 
 class LRScheduleCB(Callback):
-    "Set each epoch's learning rate to `lr / (1 + decay * (epoch - 1))`."
+    "Set each step's learning rate to `lr / (1 + decay * (epoch - 1))`, raised linearly over the first `warmup` steps."
     order = -10
-    def __init__(self, lr:float, decay:float): store_attr() # the first epoch's rate; how fast it falls
-    def before_epoch(self, learn):
-        for group in learn.optimizer.param_groups: group['lr'] = self.lr / (1 + self.decay * (learn.epoch - 1))
+    def __init__(self, lr:float, decay:float, warmup:int=0): store_attr() # the first epoch's rate; how fast it falls; warm-up steps
+    def before_batch(self, learn):
+        rate = self.lr / (1 + self.decay * (learn.epoch - 1)) * min(1., (learn.step + 1) / max(self.warmup, 1))
+        for group in learn.optimizer.param_groups: group['lr'] = rate
 
 # %% ../nbs/05_learner.ipynb #f0000002
 class TrainingInterrupted(KeyboardInterrupt): "Training was stopped by SIGINT or SIGTERM after a batch."
@@ -174,29 +175,31 @@ def best_record(history:list[dict], # one record per epoch
 
 # %% ../nbs/05_learner.ipynb #l0000025
 class RecorderCB(Callback):
-    "Record each epoch's learning rate, mean training loss per sentence, and tokens per second in `learn.history`."
+    "Record each epoch's (last) learning rate, mean training loss per sentence, and tokens per second in `learn.history`."
     def before_epoch(self, learn):
         self.loss = self.sentences = self.tokens = 0; self.start = time.perf_counter()
-        learn.history.append(dict(epoch=learn.epoch, lr=learn.optimizer.param_groups[0]['lr']))
+        learn.history.append(dict(epoch=learn.epoch))
     def after_batch(self, learn):
         n = learn.batch['mask'].shape[0]
         self.loss, self.sentences, self.tokens = self.loss + learn.loss.item() * n, self.sentences + n, self.tokens + int(learn.batch['lengths'].sum())
     def after_epoch(self, learn):
-        learn.history[-1].update(loss=self.loss / max(self.sentences, 1), tokens_per_sec=self.tokens / (time.perf_counter() - self.start))
+        learn.history[-1].update(lr=learn.optimizer.param_groups[0]['lr'], loss=self.loss / max(self.sentences, 1),
+                                 tokens_per_sec=self.tokens / (time.perf_counter() - self.start))
 
 class ValidationCB(Callback):
-    "After each epoch, tag `corpus` and record the entity F1 as `valid_f1`."
+    "After each epoch, tag `corpus` and record the entity F1 as `metric`."
     order = 10
     def __init__(self, corpus:EncodedCorpus, # the validation sentences, with their gold tags
                  batch_size:int=64, # sentences per batch
-                 amp:str='none' # autocast precision of the forward pass
+                 amp:str='none', # autocast precision of the forward pass
+                 metric:str='valid_f1' # the name of the score in each epoch's record
                 ): store_attr()
     def before_fit(self, learn):
         tags = learn.model.vocabs['tags']
         self.gold = [tags.decode(self.corpus[i]['tags']) for i in range(len(self.corpus))]
     def after_epoch(self, learn):
         pred = [t.tags for t in predict_batches(learn.model, self.corpus, self.batch_size, self.amp)]
-        learn.history[-1]['valid_f1'] = entity_f1(self.gold, pred)
+        learn.history[-1][self.metric] = entity_f1(self.gold, pred)
 
 class EarlyStoppingCB(Callback):
     "Stop once `patience` epochs have passed without a better `metric` than the best so far."
@@ -251,7 +254,7 @@ def _epoch_line(record:dict, best:bool) -> str:
 class ProgressCB(Callback):
     "A progress bar over each epoch's batches, and a line per epoch in the log file at `log_path` and on the console."
     order = 50
-    def __init__(self, log_path:str|None=None, # the run's log file ('{run_id}' is filled in from an `MLflowCB`); None for none
+    def __init__(self, log_path:str|None=None, # the run's log file ('{run_id}' is filled in from an MLflowCB); None for none
                  console:bool=True, # show the bar and the lines on the console too
                  notes:list[str]=() # lines to write first, e.g. the embedding coverage
                 ): store_attr()
@@ -327,10 +330,10 @@ class MLflowCB(Callback):
                  run_name:str='run', # the start of the run's name; a random suffix makes it unique
                  params:dict|None=None, # parameters to log once
                  tags:dict|None=None, # tags of the run
-                 datasets:list|None=None, # `mlflow.entities.DatasetInput`s of the training data
+                 datasets:list|None=None, # mlflow.entities.DatasetInputs of the training data
                  artifacts:dict|None=None, # artifact folder -> files to log when training ends well
-                 log_file:str|None=None, # the run's log file, logged under `logs/` however training ends; '{run_id}' is filled in
-                 record_file:str|Path|None=None # where to write the tracking URI and run id, e.g. `mlflow_run.json` of the model
+                 log_file:str|None=None, # the run's log file, logged under logs/ however training ends; '{run_id}' is filled in
+                 record_file:str|Path|None=None # where to write the tracking URI and run id, e.g. mlflow_run.json of the model
                 ):
         store_attr(); self.tracking_uri, self.run_id = absolute_tracking_uri(tracking_uri), None
     def state_dict(self): return dict(run_id=self.run_id)
@@ -343,7 +346,7 @@ def before_fit(self:MLflowCB, learn):
     from mlflow.entities import Param, RunTag
     self.client, self.pending = MlflowClient(self.tracking_uri), []
     if self.run_id is None:
-        name = f"{self.run_name}-{uuid.uuid4().hex[:6]}"  # not from `random`, which the run's seed fixes
+        name = f"{self.run_name}-{uuid.uuid4().hex[:6]}"  # not from random, which the run's seed fixes
         self.run_id = self.client.create_run(experiment_id(self.client, self.experiment), run_name=name).info.run_id
         self.client.log_batch(self.run_id, params=[Param(k, str(v)) for k, v in (self.params or {}).items()],
                               tags=[RunTag(k, str(v)) for k, v in (self.tags or {}).items()])

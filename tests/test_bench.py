@@ -1,5 +1,5 @@
 "The accuracy scripts under bench/, run as a user runs them, on a small slice of WNUT-17."
-import re, statistics, subprocess, sys
+import json, re, statistics, subprocess, sys
 import pytest, yaml
 from helpers import small_dataset
 
@@ -26,3 +26,16 @@ def test_accuracy_reports_each_seed_and_their_mean(repo, recipe):
     again = run_script(repo, recipe, 'accuracy.py', '--config', 'recipe.yaml', '--seeds', '1', '2')
     assert again.returncode == 0, again.stderr
     assert again.stdout.count('earlier run') == 2 and re.findall(r'test F1 [\d.]+ ± [\d.]+', again.stdout) == re.findall(r'test F1 [\d.]+ ± [\d.]+', first.stdout)
+
+def test_time_to_f1_records_the_clock_and_test_f1_per_epoch(repo, recipe):
+    (recipe/'other.yaml').write_text((recipe/'recipe.yaml').read_text().replace('epochs: 1', 'epochs: 6') + 'optimizer: adam\nlr: 0.01\n')
+    done = run_script(repo, recipe, 'time_to_f1.py', '--configs', 'recipe.yaml', 'other.yaml', '--thresholds', '0', '101',
+                      '--out', 'runs/ttf', '--plot', 'ttf.png')
+    assert done.returncode == 0, done.stderr
+    rows = re.findall(r'^\| (\w+) \| (\d) \| ([\d.]+) \(1\) \| not reached \| ([\d.]+) \((\d), ([\d.]+)\) \| ([\d.]+) \|$', done.stdout, re.M)
+    assert [(r[0], r[1]) for r in rows] == [('recipe', '1'), ('other', '6')], done.stdout
+    history = json.loads((recipe/'runs'/'ttf'/'other-seed1'/'history.json').read_text())
+    assert [h['epoch'] for h in history] == [1, 2, 3, 4, 5, 6] and 0 < history[0]['seconds'] < history[1]['seconds'] < history[-1]['seconds']
+    best = max(history, key=lambda h: h['valid_f1'])
+    assert rows[1][6] == f"{100 * best['test_f1']:.2f}" and 0 < best['test_f1'] < 1
+    assert (recipe/'ttf.png').stat().st_size > 10_000

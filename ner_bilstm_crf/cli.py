@@ -16,8 +16,10 @@ VERBS = dict(  # verb -> (module, function, what it does)
     describe=('data', 'describe', 'print the statistics of a data set and plot its sentence lengths'),
     train=('train', 'train', 'train a tagger (settings from --config FILE.yaml and options), tracked in MLflow'),
     evaluate=('evaluate', 'evaluate', 'score a model on a data set as conlleval does; write and log the report, plots and metrics'),
-    predict=('predict', 'predict_file', 'tag a text or CoNLL file with a model; write JSON Lines or CoNLL columns'))
-ALIASES = dict(evaluate={'--data': 'dataset'}, predict={'-o': 'output', '--format': 'input_format'})  # familiar option names for documented parameters
+    predict=('predict', 'predict_file', 'tag a text or CoNLL file with a model; write JSON Lines or CoNLL columns'),
+    export=('predict', 'export_model', 'export a model to ONNX (--format onnx -o DIR), to serve it without torch'),
+    ui=('ui', 'serve_ui', 'try a model in the browser: a Streamlit app on 127.0.0.1 (--port N)'))
+ALIASES = dict(evaluate={'--data': 'dataset'}, predict={'-o': 'output', '--format': 'input_format'}, export={'-o': 'output'})  # familiar option names for documented parameters
 
 def verb_function(verb:str # a key of `VERBS`
                  ):

@@ -4,9 +4,10 @@
 
 # %% ../nbs/08_onnx.ipynb #0a000004
 from __future__ import annotations
-import contextlib, io, json, os, shutil, warnings
+import contextlib, io, json, logging, os, shutil, warnings
 from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 from fastcore.basics import patch, store_attr
@@ -181,12 +182,21 @@ def _sample_batch(vocabs:dict[str, Vocab], max_word_len:int, T:int=7, B:int=3):
     sentences = [[known[(7 * b + t) % len(known)] for t in range(n)] for b, n in enumerate(lengths)]
     return encode_batch(sentences, vocabs, max_word_len)
 
+@contextlib.contextmanager
+def _quiet(*loggers:str):
+    "Only errors from the named loggers inside the block."
+    saved = [(logging.getLogger(n), logging.getLogger(n).level) for n in loggers]
+    for logger, _ in saved: logger.setLevel(logging.ERROR)
+    try: yield
+    finally:
+        for logger, level in saved: logger.setLevel(level)
+
 def _trace(net, words, chars, path:Path):
     "Export `net` to `path` with dynamic batch, length and word length, the exporter's chatter silenced."
     import torch
     from torch.export import Dim
     dims = dict(words={0: Dim('batch'), 1: Dim('length')}, chars={0: Dim('batch'), 1: Dim('length'), 2: Dim('word_length')})
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), _quiet('torch.onnx', 'onnxscript'):
         warnings.simplefilter('ignore')
         torch.onnx.export(net, (torch.from_numpy(words), torch.from_numpy(chars)), str(path), input_names=['words', 'chars'],
                           output_names=['emissions'], dynamo=True, dynamic_shapes=dims, verbose=False, external_data=False)
@@ -273,7 +283,7 @@ class OnnxTagger:
         self.folder = Path(folder)
         if missing := [f for f in ONNX_FILES.values() if not (self.folder/f).is_file()]:
             raise FileNotFoundError(f"{self.folder} is not an exported model folder: missing {', '.join(missing)}")
-        self.config = json.loads((self.folder/ONNX_FILES['config']).read_text())
+        self.config = SimpleNamespace(**json.loads((self.folder/ONNX_FILES['config']).read_text()))  # read as `ModelConfig`'s fields
         self.vocabs = load_vocabs(self.folder/ONNX_FILES['vocabs'])
         self.max_word_len = json.loads((self.folder/ONNX_FILES['export']).read_text())['max_word_len']
         arrays = load_file(str(self.folder/ONNX_FILES['crf']))

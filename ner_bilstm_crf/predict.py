@@ -9,21 +9,20 @@ from functools import cache
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
 
-import torch
 from fastcore.basics import patch, chunked
 from tqdm.auto import tqdm
 
 from .data import Sentence, SCHEMES, atomic_output, check_tag, convert_tags, read_conll, tags_to_spans, write_conll
-from .loader import encode_sentences
-from .tagger import BiLSTMCRF, MODEL_FILES, resolve_device, predict_batches
+from .onnx import OnnxTagger, export_onnx, is_onnx_folder
 
 # %% auto #0
-__all__ = ['APOSTROPHE', 'CLITIC', 'ABBREVIATIONS', 'TOKEN_RULES', 'SENTENCE_END', 'WINDOW_CHARS', 'PALETTE', 'EXAMPLE_TEXTS',
-           'ENTITY_FIELDS', 'PYFUNC_SCRIPT', 'SERVING_PACKAGES', 'Token', 'token_pattern', 'tokenize',
-           'retokenized_rate', 'join_tokens', 'chunk_spans', 'NERTagger', 'model_folder', 'entities_from_tags',
-           'detect_input_format', 'detect_output_format', 'text_windows', 'write_jsonl', 'predict_file', 'label_color',
-           'highlight_html', 'demo_widget', 'texts_of', 'tagger_model_class', 'tagger_signature',
-           'serving_requirements', 'log_tagger', 'promotion', 'register_tagger']
+__all__ = ['APOSTROPHE', 'CLITIC', 'ABBREVIATIONS', 'TOKEN_RULES', 'SENTENCE_END', 'EXPORT_FORMATS', 'WINDOW_CHARS', 'PALETTE',
+           'EXAMPLE_TEXTS', 'ENTITY_FIELDS', 'PYFUNC_SCRIPT', 'SERVING_PACKAGES', 'ONNX_SERVING_PACKAGES', 'Token',
+           'token_pattern', 'tokenize', 'retokenized_rate', 'join_tokens', 'chunk_spans', 'NERTagger', 'model_folder',
+           'entities_from_tags', 'export_model', 'detect_input_format', 'detect_output_format', 'text_windows',
+           'write_jsonl', 'predict_file', 'write_predictions', 'label_color', 'legend_html', 'highlight_html',
+           'demo_widget', 'texts_of', 'tagger_model_class', 'tagger_signature', 'serving_requirements', 'log_tagger',
+           'promotion', 'register_tagger']
 
 # %% ../nbs/09_predict.ipynb #2578a769
 class Token(NamedTuple):
@@ -117,15 +116,21 @@ def chunk_spans(tokens:list[str], # the tokens of one text
 # %% ../nbs/09_predict.ipynb #146072de
 class NERTagger:
     "Tag raw or tokenized text with a trained BiLSTM-CRF: entities with character offsets and confidences."
-    def __init__(self, model:BiLSTMCRF, # a trained model
-                 device:str='auto', # 'auto' (CUDA when there is one), 'cpu' or 'cuda'
+    def __init__(self, model, # a trained `BiLSTMCRF`, or an exported model (`OnnxTagger`)
+                 device:str='auto', # 'auto' (CUDA when there is one), 'cpu' or 'cuda'; an exported model runs on the CPU
                  batch_size:int=64, # pieces of text tagged at once
                  max_tokens:int=200 # the longest piece tagged at once; longer texts are cut, at sentence ends where possible
                 ):
-        self.device = resolve_device(device)
-        self.model, self.batch_size, self.max_tokens = model.to(self.device).eval(), batch_size, max_tokens
+        self.batch_size, self.max_tokens, self.backend = batch_size, max_tokens, 'onnx' if isinstance(model, OnnxTagger) else 'torch'
+        if self.backend == 'onnx':
+            if device not in ('auto', 'cpu'): raise ValueError(f"device={device!r}: an exported (ONNX) model runs on the CPU; use device='cpu'")
+            self.device, self.model = 'cpu', model
+        else:
+            from ner_bilstm_crf.tagger import resolve_device
+            self.device = resolve_device(device)
+            self.model = model.to(self.device).eval()
     def __repr__(self):
-        return f"NERTagger({self.model.config.tag_scheme} tags of {', '.join(self.labels)}; {self.device}, batch_size={self.batch_size}, max_tokens={self.max_tokens})"
+        return f"NERTagger({self.model.config.tag_scheme} tags of {', '.join(self.labels)}; {self.backend} on {self.device}, batch_size={self.batch_size}, max_tokens={self.max_tokens})"
     @property
     def labels(self) -> list[str]:
         "The entity types the model knows."
@@ -156,8 +161,11 @@ def load(cls:NERTagger, model_dir:str|Path, # a model folder written by `train`,
          tracking_uri:str|None=None, # where to find a models:/ URI (default: $MLFLOW_TRACKING_URI, else sqlite:///mlruns.db)
          **kwargs # batch_size, max_tokens
         ) -> NERTagger:
-    "A tagger for the model saved in `model_dir`, or registered in MLflow under a models:/ URI."
-    return cls(BiLSTMCRF.load(model_folder(model_dir, tracking_uri)), device, **kwargs)
+    "A tagger for the model saved or exported in `model_dir`, or registered in MLflow under a models:/ URI."
+    folder = model_folder(model_dir, tracking_uri)
+    if is_onnx_folder(folder): return cls(OnnxTagger(folder), device, **kwargs)
+    from ner_bilstm_crf.tagger import BiLSTMCRF
+    return cls(BiLSTMCRF.load(folder), device, **kwargs)
 
 # %% ../nbs/09_predict.ipynb #3aebafdd
 @patch
@@ -166,11 +174,40 @@ def tag_tokens(self:NERTagger, sentences:list[list[str]], # token lists of any l
               ) -> list[tuple[list[str], list[float]]]:
     "The best tag of every token (in the model's scheme) and, with `scores`, that tag's marginal probability; long lists are tagged in pieces."
     pieces = [(i, s, e) for i, tokens in enumerate(sentences) for s, e in chunk_spans(tokens, self.max_tokens)]
-    corpus = encode_sentences((Sentence(sentences[i][s:e], ['O'] * (e - s)) for i, s, e in pieces), self.model.vocabs, scheme=None)
     out = [([], []) for _ in sentences]
-    for (i, _, _), tagged in zip(pieces, predict_batches(self.model, corpus, self.batch_size, marginals=scores)):
-        out[i][0].extend(tagged.tags); out[i][1].extend(tagged.scores or [])
+    for (i, _, _), (tags, probs) in zip(pieces, self._tag_pieces([sentences[i][s:e] for i, s, e in pieces], scores)):
+        out[i][0].extend(tags); out[i][1].extend(probs or [])
     return out
+
+@patch
+def _tag_pieces(self:NERTagger, pieces:list[list[str]], scores:bool) -> Iterator[tuple[list[str], list[float]|None]]:
+    "Tags and marginals of token lists no longer than `max_tokens`, by the model's one inference path."
+    if self.backend == 'onnx': return iter(self.model.tag(pieces, self.batch_size, scores))
+    from ner_bilstm_crf.loader import encode_sentences
+    from ner_bilstm_crf.tagger import predict_batches
+    corpus = encode_sentences((Sentence(p, ['O'] * len(p)) for p in pieces), self.model.vocabs, scheme=None)
+    return (tuple(t) for t in predict_batches(self.model, corpus, self.batch_size, marginals=scores))
+
+# %% ../nbs/09_predict.ipynb #9b000002
+@patch
+def nbest(self:NERTagger, tokens:list[str], # one sentence's tokens, at most `max_tokens`
+          n:int=5 # how many readings
+         ) -> list[tuple[list[str], float]]:
+    "The n best tag sequences of one sentence (in the model's scheme), best first, each with its probability."
+    if not tokens: return []
+    if len(tokens) > self.max_tokens: raise ValueError(f"nbest takes one sentence of at most max_tokens={self.max_tokens} tokens, got {len(tokens)}")
+    if self.backend == 'onnx': return self.model.nbest(tokens, n)
+    import torch
+    from ner_bilstm_crf.crf import log_partition
+    from ner_bilstm_crf.loader import encode_sentences, collate
+    from ner_bilstm_crf.tagger import to_device
+    batch = to_device(collate([encode_sentences([Sentence(tokens, ['O'] * len(tokens))], self.model.vocabs, scheme=None)[0]]), next(self.model.parameters()).device)
+    with torch.no_grad():
+        em = self.model(batch).float()
+        paths, scores = self.model.crf.nbest(em, batch['mask'], n)
+        logz = log_partition(em, batch['mask'], *self.model.crf.potentials())
+    decode = self.model.vocabs['tags'].decode
+    return [(decode(path), float(torch.exp(s - logz[0]))) for path, s in zip(paths[0].tolist(), scores[0]) if torch.isfinite(s)]
 
 # %% ../nbs/09_predict.ipynb #3b2694f2
 def entities_from_tags(text:str, # the text the tokens come from
@@ -199,6 +236,23 @@ def predict(self:NERTagger, texts:str|list[str]|list[list[str]] # a text, a list
     tagged = self.tag_tokens([[t.text for t in tokens] for _, tokens in items])
     out = [entities_from_tags(text, tokens, tags, probs) for (text, tokens), (tags, probs) in zip(items, tagged)]
     return out[0] if single else out
+
+# %% ../nbs/09_predict.ipynb #9b000005
+EXPORT_FORMATS = ('onnx',)
+
+def export_model(model:str, # a model folder written by `train`, or a registered model: models:/NAME@champion
+                 output:str|None=None, # the new folder to write (-o)
+                 format:str='onnx', # the export format: onnx (served with ONNX Runtime, without torch)
+                 tracking_uri:str|None=None # where to find a models:/ URI (default: $MLFLOW_TRACKING_URI, else sqlite:///mlruns.db)
+                ) -> Path:
+    "Export a model for serving without torch; prints where it went."
+    if format not in EXPORT_FORMATS: raise ValueError(f"format={format!r} is not one of {EXPORT_FORMATS}")
+    if output is None: raise ValueError("name the folder to write with -o DIR")
+    folder = model_folder(model, tracking_uri)
+    if not folder.is_dir(): raise FileNotFoundError(f"no model folder {folder}")
+    out = export_onnx(folder, output)
+    print(f"{model}: exported to {out} ({format})")
+    return out
 
 # %% ../nbs/09_predict.ipynb #71779a80
 def detect_input_format(path:str|Path, # the input file
@@ -335,11 +389,25 @@ def predict_file(model_dir:str, # a model folder written by `train`, or a regist
     for name, value in dict(batch_size=batch_size, max_tokens=max_tokens).items():
         if value < 1: raise ValueError(f"{name}={value}: must be at least 1")
     tagger = NERTagger.load(model_dir, device, tracking_uri, batch_size=batch_size, max_tokens=max_tokens)
-    with atomic_output(output, inputs=[path]) as tmp, tqdm(total=_count_items(path, input_format, encoding), desc='predict', unit='text', disable=not progress) as bar:
-        items = _read_items(path, input_format, encoding)
-        if fmt == 'jsonl': write_jsonl(_entity_rows(tagger, items, batch_size * 16, bar), tmp)
-        else: write_conll((Sentence([t.text for t in tokens], convert_tags(tags, scheme)) for _, tokens, tags, _ in _tagged_stream(tagger, items, batch_size * 16, bar, scores=False) if tokens), tmp)
+    with atomic_output(output, inputs=[path]) as tmp: write_predictions(tagger, path, tmp, input_format, fmt, scheme, encoding, progress)
     return output
+
+def write_predictions(tagger:NERTagger, # the tagger
+                      path:Path, # the input file
+                      output:Path, # the file to write
+                      input_format:str, # 'text' or 'conll'
+                      output_format:str, # 'jsonl' or 'conll'
+                      scheme:str='IOB2', # tag scheme of CoNLL output
+                      encoding:str='utf-8', # text encoding of the input
+                      progress:bool=False # a progress bar
+                     ) -> Path:
+    "Tag every text of `path` with `tagger` and write JSON Lines or CoNLL columns to `output`."
+    group = tagger.batch_size * 16
+    with tqdm(total=_count_items(path, input_format, encoding), desc='predict', unit='text', disable=not progress) as bar:
+        items = _read_items(path, input_format, encoding)
+        if output_format == 'jsonl': write_jsonl(_entity_rows(tagger, items, group, bar), output)
+        else: write_conll((Sentence([t.text for t in tokens], convert_tags(tags, scheme)) for _, tokens, tags, _ in _tagged_stream(tagger, items, group, bar, scores=False) if tokens), output)
+    return Path(output)
 
 # %% ../nbs/09_predict.ipynb #20eb95b4
 PALETTE = ('#a6cee3', '#fdbf6f', '#b2df8a', '#fb9a99', '#cab2d6', '#ffff99', '#8dd3c7', '#fccde5')
@@ -349,11 +417,18 @@ def label_color(label:str # an entity type
     "A background color for `label`, the same in every session."
     return PALETTE[zlib.crc32(label.encode('utf-8')) % len(PALETTE)]
 
+def legend_html(labels:list[str] # the entity types to show
+               ) -> str:
+    "HTML of a legend: each entity type in its color."
+    return ('<div style="margin-bottom:.5em">' + ' '.join(f'<mark style="background:{label_color(l)};padding:0 .25em;border-radius:.3em">{html.escape(l)}</mark>'
+                                                         for l in labels) + '</div>')
+
 def highlight_html(text:str, # the tagged text
-                   entities:list[dict] # its entities, from `NERTagger.predict`
+                   entities:list[dict], # its entities, from `NERTagger.predict`
+                   labels:list[str]|None=None # the entity types for a legend above the text (e.g. `NERTagger.labels`); None: no legend
                   ) -> str:
-    "HTML of `text` with each entity marked and labelled with its type and score, everything escaped."
-    parts, pos = [], 0
+    "HTML of `text` with each entity marked and labelled with its type and score (confidence also on hover), everything escaped."
+    parts, pos = [legend_html(labels)] if labels else [], 0
     for e in sorted(entities, key=lambda e: e['start']):
         if e['start'] < pos: continue  # overlapping entities cannot be shown inline
         label = html.escape(e['label'])
@@ -372,7 +447,7 @@ def demo_widget(tagger:NERTagger, # the tagger to try
     import ipywidgets as widgets
     box = widgets.Textarea(value=text, placeholder='Type a text to tag', continuous_update=False, layout=widgets.Layout(width='100%'))
     shown = widgets.HTML()
-    def update(change=None): shown.value = highlight_html(box.value, tagger.predict(box.value))
+    def update(change=None): shown.value = highlight_html(box.value, tagger.predict(box.value), tagger.labels)
     box.observe(update, names='value'); update()
     return widgets.VBox([box, shown])
 
@@ -420,29 +495,36 @@ from ner_bilstm_crf.predict import tagger_model_class
 mlflow.models.set_model(tagger_model_class()())
 """
 SERVING_PACKAGES = ('torch', 'mlflow', 'safetensors', 'numpy', 'pandas', 'fastcore', 'seqeval', 'tqdm', 'pyyaml')
+ONNX_SERVING_PACKAGES = tuple('onnxruntime' if p == 'torch' else p for p in SERVING_PACKAGES)
 
-def serving_requirements() -> list[str]:
+def serving_requirements(onnx:bool=False # the requirements of an exported model: ONNX Runtime instead of torch
+                        ) -> list[str]:
     "Pinned requirements of a served tagger, from the installed versions (the package itself travels as code)."
     from importlib.metadata import version
-    return [f"{name}=={version(name).split('+')[0]}" for name in SERVING_PACKAGES]
+    return [f"{name}=={version(name).split('+')[0]}" for name in (ONNX_SERVING_PACKAGES if onnx else SERVING_PACKAGES)]
 
 def log_tagger(model_dir:str|Path, # a model folder written by `train`, with its mlflow_run.json
-               artifact_path:str='model' # the name of the logged model in its run
+               artifact_path:str='model', # the name of the logged model in its run
+               onnx:bool=False # log the model exported to ONNX: served with ONNX Runtime, without torch
               ) -> str:
     "Log the model in `model_dir` as an MLflow pyfunc (from code, with the package's code) to the run that trained it; returns its `runs:/` URI."
     import mlflow, ner_bilstm_crf
+    from ner_bilstm_crf.tagger import MODEL_FILES
     model_dir = Path(model_dir)
     run = json.loads((model_dir/'mlflow_run.json').read_text())
     with tempfile.TemporaryDirectory() as tmp, _tracking(run['tracking_uri']):
-        tmp = Path(tmp); (tmp/'model_dir').mkdir(); (tmp/'code'/'ner_bilstm_crf').mkdir(parents=True)
-        for f in MODEL_FILES.values(): shutil.copy(model_dir/f, tmp/'model_dir'/f)
+        tmp = Path(tmp); (tmp/'code'/'ner_bilstm_crf').mkdir(parents=True)
+        if onnx: export_onnx(model_dir, tmp/'model_dir')
+        else:
+            (tmp/'model_dir').mkdir()
+            for f in MODEL_FILES.values(): shutil.copy(model_dir/f, tmp/'model_dir'/f)
         for f in Path(ner_bilstm_crf.__file__).parent.glob('*.py'): shutil.copy(f, tmp/'code'/'ner_bilstm_crf'/f.name)
         (tmp/'tagger_model.py').write_text(PYFUNC_SCRIPT)
         active = mlflow.active_run()
         with (contextlib.nullcontext() if active and active.info.run_id == run['run_id'] else mlflow.start_run(run_id=run['run_id'])):
             mlflow.pyfunc.log_model(name=artifact_path, python_model=str(tmp/'tagger_model.py'), artifacts={'model_dir': str(tmp/'model_dir')},
                                     code_paths=[str(tmp/'code'/'ner_bilstm_crf')], signature=tagger_signature(), input_example=EXAMPLE_TEXTS,
-                                    pip_requirements=serving_requirements())
+                                    pip_requirements=serving_requirements(onnx))
     return f"runs:/{run['run_id']}/{artifact_path}"
 
 # %% ../nbs/09_predict.ipynb #r0000002

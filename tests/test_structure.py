@@ -3,7 +3,7 @@ import ast, subprocess, sys
 from pathlib import Path
 import pytest
 
-ORDER = ['data', 'model', 'crf', 'loader', 'tagger', 'learner', 'train', 'evaluate', 'predict', 'cli']
+ORDER = ['data', 'model', 'crf', 'loader', 'tagger', 'learner', 'train', 'evaluate', 'onnx', 'predict', 'ui', 'cli']
 PACKAGE = Path(__file__).resolve().parents[1]/'ner_bilstm_crf'
 
 def package_imports(module:str) -> set[str]:

@@ -20,9 +20,9 @@ __all__ = ['APOSTROPHE', 'CLITIC', 'ABBREVIATIONS', 'TOKEN_RULES', 'SENTENCE_END
            'EXAMPLE_TEXTS', 'ENTITY_FIELDS', 'PYFUNC_SCRIPT', 'SERVING_PACKAGES', 'ONNX_SERVING_PACKAGES', 'Token',
            'token_pattern', 'tokenize', 'retokenized_rate', 'join_tokens', 'chunk_spans', 'NERTagger', 'model_folder',
            'entities_from_tags', 'export_model', 'detect_input_format', 'detect_output_format', 'text_windows',
-           'write_jsonl', 'predict_file', 'write_predictions', 'label_color', 'legend_html', 'highlight_html',
-           'demo_widget', 'texts_of', 'tagger_model_class', 'tagger_signature', 'serving_requirements', 'log_tagger',
-           'promotion', 'register_tagger']
+           'write_jsonl', 'predict_file', 'tag_to_file', 'label_color', 'legend_html', 'highlight_html', 'demo_widget',
+           'texts_of', 'tagger_model_class', 'tagger_signature', 'serving_requirements', 'log_tagger', 'promotion',
+           'register_tagger']
 
 # %% ../nbs/09_predict.ipynb #2578a769
 class Token(NamedTuple):
@@ -389,10 +389,10 @@ def predict_file(model_dir:str, # a model folder written by `train`, or a regist
     for name, value in dict(batch_size=batch_size, max_tokens=max_tokens).items():
         if value < 1: raise ValueError(f"{name}={value}: must be at least 1")
     tagger = NERTagger.load(model_dir, device, tracking_uri, batch_size=batch_size, max_tokens=max_tokens)
-    with atomic_output(output, inputs=[path]) as tmp: write_predictions(tagger, path, tmp, input_format, fmt, scheme, encoding, progress)
+    with atomic_output(output, inputs=[path]) as tmp: tag_to_file(tagger, path, tmp, input_format, fmt, scheme, encoding, progress)
     return output
 
-def write_predictions(tagger:NERTagger, # the tagger
+def tag_to_file(tagger:NERTagger, # the tagger
                       path:Path, # the input file
                       output:Path, # the file to write
                       input_format:str, # 'text' or 'conll'

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .data import SCHEMES
 from .predict import (SENTENCE_END, NERTagger, Token, detect_input_format, entities_from_tags, highlight_html,
-                                    model_folder, tokenize, write_predictions)
+                                    model_folder, tokenize, tag_to_file)
 from .onnx import is_onnx_folder
 
 # %% auto #0
@@ -64,7 +64,7 @@ def tag_upload(tagger:NERTagger, # the tagger
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp)/'upload'; source.write_bytes(data)
         input_format = detect_input_format(source, encoding)
-        out = write_predictions(tagger, source, Path(tmp)/'predictions', input_format, output_format, scheme, encoding)
+        out = tag_to_file(tagger, source, Path(tmp)/'predictions', input_format, output_format, scheme, encoding)
         return input_format, out.read_text(encoding='utf-8')
 
 # %% ../nbs/10_ui.ipynb #0c000012

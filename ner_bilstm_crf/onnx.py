@@ -10,13 +10,14 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
-from fastcore.basics import patch, store_attr
+from fastcore.basics import patch
 
 from .data import Vocab, load_vocabs
 
 # %% auto #0
-__all__ = ['ONNX_FILES', 'CARD_FILES', 'CRF_ARRAYS', 'logsumexp', 'np_log_partition', 'np_marginals', 'np_viterbi', 'np_nbest',
-           'export_modules', 'is_onnx_folder', 'export_onnx', 'encode_batch', 'OnnxTagger']
+__all__ = ['ONNX_FILES', 'CARD_FILES', 'CRF_ARRAYS', 'NO_TORCH', 'logsumexp', 'np_log_partition', 'marginals_logspace',
+           'np_marginals', 'np_viterbi', 'np_nbest', 'export_modules', 'is_onnx_folder', 'export_onnx', 'encode_batch',
+           'OnnxTagger']
 
 # %% ../nbs/08_onnx.ipynb #0a000007
 def logsumexp(x:np.ndarray, # any shape
@@ -46,9 +47,9 @@ def np_log_partition(em:np.ndarray, # (B,T,K) emission scores
     em, start, end, trans = (np.asarray(a, np.float64) for a in (em, start, end, trans))
     return logsumexp(_alphas(em, mask, start, trans)[:, -1] + end, 1)
 
-def np_marginals(em:np.ndarray, mask:np.ndarray, start:np.ndarray, end:np.ndarray, trans:np.ndarray # as in `np_log_partition`
-                ) -> np.ndarray: # (B,T,K) P(tag k at token t); zeros at padding
-    "Per-token tag marginals by forward-backward in log space."
+def marginals_logspace(em:np.ndarray, mask:np.ndarray, start:np.ndarray, end:np.ndarray, trans:np.ndarray # as in `np_log_partition`
+                      ) -> np.ndarray: # (B,T,K) P(tag k at token t); zeros at padding
+    "Per-token tag marginals by forward-backward in log space: the simple, slow reference."
     em, start, end, trans = (np.asarray(a, np.float64) for a in (em, start, end, trans))
     alphas = _alphas(em, mask, start, trans)
     logz = logsumexp(alphas[:, -1] + end, 1)
@@ -60,18 +61,48 @@ def np_marginals(em:np.ndarray, mask:np.ndarray, start:np.ndarray, end:np.ndarra
         betas[t] = beta
     return np.exp(alphas + np.stack(betas, 1) - logz[:, None, None]) * mask[:, :, None]
 
+# %% ../nbs/08_onnx.ipynb #0a0000a2
+def _scaled_forward(phi, E, s):
+    "Forward variables of the exp potentials, each step divided by its sum (B,T,K), and those sums (B,T,1)."
+    B, T, K = phi.shape
+    alphas, scales = np.empty((B, T, K)), np.empty((B, T, 1))
+    a = phi[:, 0] * s
+    for t in range(T):
+        if t: a = (alphas[:, t - 1] @ E) * phi[:, t]
+        scales[:, t] = a.sum(1, keepdims=True)
+        alphas[:, t] = a / scales[:, t]
+    return alphas, scales
+
+def np_marginals(em:np.ndarray, mask:np.ndarray, start:np.ndarray, end:np.ndarray, trans:np.ndarray # as in `np_log_partition`
+                ) -> np.ndarray: # (B,T,K) P(tag k at token t); zeros at padding
+    "Per-token tag marginals by the scaled forward-backward algorithm in exp space (log space where the scales underflow)."
+    em, start, end, trans = (np.asarray(a, np.float64) for a in (em, start, end, trans))
+    B, T, K = em.shape
+    phi, E, u = np.exp(em - em.max(2, keepdims=True)), np.exp(trans - trans.max()), np.exp(end - end.max())
+    alphas, scales = _scaled_forward(phi, E, np.exp(start - start.max()))
+    last = mask.sum(1) - 1
+    c_end = (alphas[np.arange(B), last] * u).sum(1, keepdims=True)  # alpha at the last token . exp(end)
+    if not (np.all(scales > 0) and np.all(c_end > 0)): return marginals_logspace(em, mask, start, end, trans)
+    betas, beta = np.empty((B, T, K)), np.zeros((B, K))
+    for t in range(T - 1, -1, -1):
+        if t < T - 1: beta = ((phi[:, t + 1] * beta) @ E.T) / scales[:, t + 1]
+        beta = np.where((last == t)[:, None], u / c_end, beta)  # each sentence's backward pass starts at its last token
+        betas[:, t] = beta
+    return alphas * betas * mask[:, :, None]
+
 # %% ../nbs/08_onnx.ipynb #0a00000e
 def np_viterbi(em:np.ndarray, mask:np.ndarray, start:np.ndarray, end:np.ndarray, trans:np.ndarray # as in `np_log_partition`; -inf forbids
               ): # best paths (B,T) int64, 0 at padding; their scores (B,)
     "The best tag sequence of every sentence and its score."
     em, start, end, trans = (np.asarray(a, np.float64) for a in (em, start, end, trans))
     B, T, K = em.shape
-    score, pointers, stay = start + em[:, 0], [], np.broadcast_to(np.arange(K), (B, K))
+    score, pointers, stay, full = start + em[:, 0], [], np.arange(K), mask.all(0)
     for t in range(1, T):
         cand = score[:, :, None] + trans
         best = cand.argmax(1)
-        pointers.append(np.where(mask[:, t, None], best, stay))
-        score = np.where(mask[:, t, None], np.take_along_axis(cand, best[:, None], 1)[:, 0] + em[:, t], score)
+        new = np.take_along_axis(cand, best[:, None], 1)[:, 0] + em[:, t]
+        if full[t]: pointers.append(best); score = new  # every sentence goes on: no masking to do
+        else: pointers.append(np.where(mask[:, t, None], best, stay)); score = np.where(mask[:, t, None], new, score)
     final = score + end
     tag = final.argmax(1)
     path = [tag]
@@ -329,3 +360,10 @@ def nbest(self:OnnxTagger, tokens:list[str], # one sentence, not empty
     logz = np_log_partition(em, mask, *self.potentials[False])[0]
     itos = self.vocabs['tags'].itos
     return [([itos[k] for k in path], float(np.exp(score - logz))) for path, score in zip(paths[0], scores[0]) if np.isfinite(score)]
+
+# %% ../nbs/08_onnx.ipynb #0a0000b1
+NO_TORCH = """import sys
+class NoTorch:  # torch cannot be imported, as where it is not installed
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] == 'torch': raise ImportError(f"No module named {name!r} (blocked)")
+sys.meta_path.insert(0, NoTorch())"""

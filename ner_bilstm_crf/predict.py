@@ -412,15 +412,17 @@ def tag_to_file(tagger:NERTagger, # the tagger
 # %% ../nbs/09_predict.ipynb #20eb95b4
 PALETTE = ('#a6cee3', '#fdbf6f', '#b2df8a', '#fb9a99', '#cab2d6', '#ffff99', '#8dd3c7', '#fccde5')
 
-def label_color(label:str # an entity type
+def label_color(label:str, # an entity type
+                labels:list[str]|None=None # all the model's types: each gets its own color (up to 8); None: a color from the name
                ) -> str:
     "A background color for `label`, the same in every session."
+    if labels and label in labels: return PALETTE[sorted(labels).index(label) % len(PALETTE)]
     return PALETTE[zlib.crc32(label.encode('utf-8')) % len(PALETTE)]
 
 def legend_html(labels:list[str] # the entity types to show
                ) -> str:
     "HTML of a legend: each entity type in its color."
-    return ('<div style="margin-bottom:.5em">' + ' '.join(f'<mark style="background:{label_color(l)};padding:0 .25em;border-radius:.3em">{html.escape(l)}</mark>'
+    return ('<div style="margin-bottom:.5em">' + ' '.join(f'<mark style="background:{label_color(l, labels)};padding:0 .25em;border-radius:.3em">{html.escape(l)}</mark>'
                                                          for l in labels) + '</div>')
 
 def highlight_html(text:str, # the tagged text
@@ -433,7 +435,7 @@ def highlight_html(text:str, # the tagged text
         if e['start'] < pos: continue  # overlapping entities cannot be shown inline
         label = html.escape(e['label'])
         parts += [html.escape(text[pos:e['start']]),
-                  f'<mark style="background:{label_color(e["label"])};padding:0 .25em;border-radius:.3em" title="{label} {e["score"]:.2f}">'
+                  f'<mark style="background:{label_color(e["label"], labels)};padding:0 .25em;border-radius:.3em" title="{label} {e["score"]:.2f}">'
                   f'{html.escape(text[e["start"]:e["end"]])}<sub style="font-size:.7em;margin-left:.3em">{label} {e["score"]:.2f}</sub></mark>']
         pos = e['end']
     parts.append(html.escape(text[pos:]))

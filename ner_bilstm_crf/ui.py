@@ -169,7 +169,7 @@ def streamlit_command(script:str|Path, # the script to run
                      ) -> list[str]:
     "The command that serves `script` on 127.0.0.1:`port`, headless and without usage statistics."
     return [sys.executable, '-m', 'streamlit', 'run', str(script), '--server.address', '127.0.0.1', '--server.port', str(port),
-            '--server.headless', 'true', '--browser.gatherUsageStats', 'false', '--server.fileWatcherType', 'none']
+            '--server.headless', 'true', '--browser.gatherUsageStats', 'false', '--server.fileWatcherType', 'none', '--client.toolbarMode', 'minimal']
 
 def _check_model(folder:Path):
     "Raise a user error unless `folder` holds a saved or exported model."

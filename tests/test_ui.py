@@ -1,5 +1,5 @@
 "The web UI: its Streamlit script driven by `AppTest` (typing, the threshold, the n-best view, the upload), and `ner-bilstm-crf ui` in headless Chromium."
-import json, os, shutil, subprocess
+import base64, json, os, shutil, signal, subprocess, time, urllib.request
 from pathlib import Path
 import pytest
 from helpers import free_port, running
@@ -84,21 +84,56 @@ def test_model_card_of_an_exported_model(demo, tmp_path):
 
 CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
 
-def chromium(*args, timeout=180):
-    return subprocess.run([CHROMIUM, '--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--hide-scrollbars', *args],
-                          capture_output=True, text=True, timeout=timeout)
+class Page:
+    "A page open in headless Chromium, driven over the DevTools protocol: the DOM once it shows something, and screenshots."
+    def __init__(self, url:str, profile:Path, width:int=1400, height:int=1700):
+        port = free_port()
+        self.browser = subprocess.Popen([CHROMIUM, '--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--hide-scrollbars',
+                                         f'--remote-debugging-port={port}', f'--user-data-dir={profile}', f'--window-size={width},{height}', url],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        for _ in range(120):
+            try: pages = json.loads(urllib.request.urlopen(f'http://127.0.0.1:{port}/json/list', timeout=1).read()); break
+            except OSError: time.sleep(0.5)
+        else: pytest.fail("chromium's DevTools endpoint did not answer within 60 s")
+        from websockets.sync.client import connect
+        self.ws, self.calls = connect(next(p for p in pages if p['type'] == 'page')['webSocketDebuggerUrl'], max_size=None), 0
+
+    def call(self, method:str, **params):
+        self.calls += 1
+        self.ws.send(json.dumps(dict(id=self.calls, method=method, params=params)))
+        while (answer := json.loads(self.ws.recv())).get('id') != self.calls: pass
+        return answer['result']
+
+    def dom_when(self, shown, seconds:int=90) -> str:
+        "The page's HTML once `shown(html)` is true (the app has rendered), or the test fails."
+        for _ in range(seconds * 2):
+            dom = self.call('Runtime.evaluate', expression='document.documentElement.outerHTML', returnByValue=True)['result']['value']
+            if shown(dom): return dom
+            time.sleep(0.5)
+        pytest.fail(f"the page did not show what was expected within {seconds} s; it ends: {dom[-1500:]}")
+
+    def screenshot(self, path:Path) -> Path:
+        path.write_bytes(base64.b64decode(self.call('Page.captureScreenshot', format='png')['data']))
+        return path
+
+    def close(self):
+        self.ws.close(); os.killpg(self.browser.pid, signal.SIGTERM); self.browser.wait(timeout=30)
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt-get install -y chromium) for the browser test")
 def test_ui_in_headless_chromium(demo, tagger, tmp_path):
     from ner_bilstm_crf.ui import EXAMPLE_TEXT
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with running(['ner-bilstm-crf', 'ui', str(demo['model']), '--port', str(port)], f"{url}/_stcore/health", tmp_path/'ui.log'):
-        dom = chromium('--virtual-time-budget=30000', '--run-all-compositor-stages-before-draw', '--dump-dom', url).stdout
-        shot = Path(os.environ.get('NER_UI_SCREENSHOT_DIR', tmp_path))/'ui.png'
-        chromium('--virtual-time-budget=30000', '--run-all-compositor-stages-before-draw', '--window-size=1400,1600', f'--screenshot={shot}', url)
-    assert 'Named-entity recognition' in dom
     entities = tagger.predict(EXAMPLE_TEXT)
     assert len(entities) > 0
-    for e in entities: assert f'title="{e["label"]} {e["score"]:.2f}">{e["text"]}<sub' in dom, e
+    marks = [f'title="{e["label"]} {e["score"]:.2f}">{e["text"]}<sub' for e in entities]
+    port = free_port()
+    with running(['ner-bilstm-crf', 'ui', str(demo['model']), '--port', str(port)], f"http://127.0.0.1:{port}/_stcore/health", tmp_path/'ui.log'):
+        page = Page(f"http://127.0.0.1:{port}", tmp_path/'profile')
+        try:
+            dom = page.dom_when(lambda html: all(m in html for m in marks) and 'Model card' in html)
+            time.sleep(2)  # let the data grids draw before the picture
+            shot = page.screenshot(Path(os.environ.get('NER_UI_SCREENSHOT_DIR', tmp_path))/'ui.png')
+        finally: page.close()
+    assert 'Named-entity recognition' in dom
+    assert 'Confidence threshold' in dom and 'The n best readings of a sentence' in dom
+    for label in tagger.labels: assert f'>{label}</mark>' in dom  # the legend
     assert shot.stat().st_size > 20_000  # a rendered page, not a blank one

@@ -16,8 +16,8 @@ from .data import Vocab, load_vocabs
 
 # %% auto #0
 __all__ = ['ONNX_FILES', 'CARD_FILES', 'CRF_ARRAYS', 'NO_TORCH', 'logsumexp', 'np_log_partition', 'marginals_logspace',
-           'np_marginals', 'np_viterbi', 'np_nbest', 'export_modules', 'is_onnx_folder', 'export_onnx', 'encode_batch',
-           'OnnxTagger']
+           'np_marginals', 'np_viterbi', 'np_nbest', 'export_modules', 'is_onnx_folder', 'trace_model', 'export_onnx',
+           'encode_batch', 'OnnxTagger']
 
 # %% ../nbs/08_onnx.ipynb #0a000007
 def logsumexp(x:np.ndarray, # any shape
@@ -206,12 +206,13 @@ def _check_output(model_dir:Path, out_dir:Path):
     if model_dir.resolve() in (out_dir.resolve(), *out_dir.resolve().parents):
         raise ValueError(f"{out_dir}: the export would go inside the model folder {model_dir}; choose a folder outside it")
 
-def _sample_batch(vocabs:dict[str, Vocab], max_word_len:int, T:int=7, B:int=3):
-    "Word and char ids (numpy int64) of a small padded batch of ragged sentences, for tracing and checking."
+def _sample_batch(vocabs:dict[str, Vocab], max_word_len:int, T:int=7, B:int=3, L:int=11):
+    "Word and char ids (numpy int64) of a padded batch of ragged sentences, for tracing and checking: batch, length and word length all differ."
     known = vocabs['words'].itos[2:] or ['x']
     lengths = [T] + [max(1, T - 2 * i) for i in range(1, B)]
     sentences = [[known[(7 * b + t) % len(known)] for t in range(n)] for b, n in enumerate(lengths)]
-    return encode_batch(sentences, vocabs, max_word_len)
+    words, chars = encode_batch(sentences, vocabs, max_word_len)
+    return words, np.pad(chars, ((0, 0), (0, 0), (0, max(0, L - chars.shape[2]))))  # equal sizes would be traced as one dimension
 
 @contextlib.contextmanager
 def _quiet(*loggers:str):
@@ -236,6 +237,26 @@ def _trace(net, words, chars, path:Path):
     for dim, name in zip(graph.graph.output[0].type.tensor_type.shape.dim, ('batch', 'length')): dim.dim_param = name
     onnx.save(graph, str(path))
 
+# %% ../nbs/08_onnx.ipynb #0a0000c1
+def trace_model(model_dir:str, # a model folder
+                path:str, # the ONNX file to write
+                max_word_len:int=20 # characters kept per word
+               ):
+    "Write the emissions network of the model in `model_dir` to `path` as ONNX (`export_onnx` runs this in a fresh process)."
+    from ner_bilstm_crf.tagger import BiLSTMCRF
+    model = BiLSTMCRF.load(model_dir)
+    _trace(export_modules()[1](model.encoder).eval(), *_sample_batch(model.vocabs, max_word_len), Path(path))
+
+def _trace_in_fresh_process(model_dir:Path, path:Path, max_word_len:int):
+    "Run `trace_model` in a new Python process of this package; a failure raises `RuntimeError` with the exporter's last words."
+    import importlib.util, subprocess, sys
+    package_parent = Path(importlib.util.find_spec('ner_bilstm_crf').origin).parents[1]
+    env = {**os.environ, 'PYTHONPATH': os.pathsep.join(filter(None, [str(package_parent), os.environ.get('PYTHONPATH')]))}
+    code = f"from ner_bilstm_crf.onnx import trace_model; trace_model({str(model_dir)!r}, {str(path)!r}, {max_word_len})"
+    res = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env=env)
+    if res.returncode or not path.is_file():
+        raise RuntimeError(f"the ONNX export of {model_dir} failed: {(res.stderr.strip().splitlines() or ['no message'])[-1]}")
+
 # %% ../nbs/08_onnx.ipynb #0a00001e
 def export_onnx(model_dir:str|Path, # a model folder written by `train` (or `BiLSTMCRF.save`)
                 out_dir:str|Path, # the new folder to write; it must not exist
@@ -252,8 +273,7 @@ def export_onnx(model_dir:str|Path, # a model folder written by `train` (or `BiL
     tmp = out_dir.with_name(f'.{out_dir.name}.{os.getpid()}.tmp')
     shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
     try:
-        words, chars = _sample_batch(model.vocabs, max_word_len)
-        _trace(net, words, chars, tmp/ONNX_FILES['network'])
+        _trace_in_fresh_process(model_dir, tmp/ONNX_FILES['network'], max_word_len)
         save_file({name: getattr(model.crf, name).detach().numpy().astype(np.float32) for name in CRF_ARRAYS}, str(tmp/ONNX_FILES['crf']))
         for name in ('config', 'vocabs'): shutil.copy(model_dir/MODEL_FILES[name], tmp/ONNX_FILES[name])
         for name in CARD_FILES:
@@ -275,8 +295,8 @@ def _check_export(net, folder:Path, vocabs:dict[str, Vocab], max_word_len:int, e
     "Raise `RuntimeError` unless ONNX Runtime's emissions match torch's within `eps` at every real token, on two batch shapes."
     import torch
     session = _session(folder/ONNX_FILES['network'], threads=1)
-    for B, T in ((3, 7), (5, 2)):
-        words, chars = _sample_batch(vocabs, max_word_len, T=T, B=B)
+    for B, T, L in ((3, 7, 11), (5, 2, 4), (1, 1, 1)):
+        words, chars = _sample_batch(vocabs, max_word_len, T=T, B=B, L=L)
         with torch.no_grad(): expected = net(torch.from_numpy(words), torch.from_numpy(chars)).numpy()
         got, mask = session.run(None, dict(words=words, chars=chars))[0], words != 0
         if not np.abs(got - expected)[mask].max() <= eps:

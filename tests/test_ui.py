@@ -49,7 +49,8 @@ def test_nbest_view_of_the_chosen_sentence(app, tagger):
     assert len(sentences) == 2
     first = rows(app, 1)
     assert len(first) == 5 and first == nbest_rows(EXAMPLE_TEXT, sentences[0], tagger.nbest([t.text for t in sentences[0]], 5))
-    app.selectbox(key='sentence').set_value(1).slider(key='n').set_value(3).run()
+    app.selectbox(key='sentence').set_value(1)
+    app.slider(key='n').set_value(3).run()
     second = rows(app, 1)
     assert second == nbest_rows(EXAMPLE_TEXT, sentences[1], tagger.nbest([t.text for t in sentences[1]], 3))
     assert [r['rank'] for r in second] == [1, 2, 3]

@@ -7,8 +7,12 @@ Model: DIR if given, else a randomly initialised BiLSTM-CRF of the default size 
 for the WNUT-17 training vocabulary, a character CNN, a 200-unit BiLSTM per direction, 25 BIOES tags). A random model does
 exactly the work of a trained one of the same size, so its speed is the trained model's.
 Prints a markdown table per device (CPU, and CUDA where there is one): the median of R timed runs after one warm-up run.
+
+With --onnx: torch against ONNX Runtime (the model exported by `export_onnx`) on the same texts in one run, `NERTagger.predict`
+end to end for both, at each of --batch_sizes (default 1 32 256) and each of --thread_counts (default 1 2), with the ratio.
 """
-import argparse, os, platform, statistics, time
+import argparse, os, platform, statistics, tempfile, time
+from pathlib import Path
 import torch
 from ner_bilstm_crf.data import load_dataset
 from ner_bilstm_crf.train import TrainConfig, build_model, read_split, seed_everything
@@ -47,14 +51,38 @@ def table(device, rows, n_texts, n_tokens):
         lines.append(f"| {what} | {bs} | {n_texts / s:,.0f} | {n_tokens / s:,.0f} | {s / n_texts * 1e3:.3f} |")
     return '\n'.join(lines)
 
+def compare_onnx(model, texts, batch_sizes, thread_counts, repeats):
+    "Rows of (threads, batch size, torch seconds, ONNX Runtime seconds): the same texts through both backends."
+    from ner_bilstm_crf.onnx import OnnxTagger, export_onnx
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        exported = export_onnx(model.save(Path(tmp)/'model'), Path(tmp)/'onnx')
+        for threads in thread_counts:
+            torch.set_num_threads(threads)
+            runner = OnnxTagger(exported, threads=threads)
+            for bs in batch_sizes:
+                by_torch, by_onnx = NERTagger(model, 'cpu', batch_size=bs), NERTagger(runner, 'cpu', batch_size=bs)
+                rows.append((threads, bs, median_s(lambda: by_torch.predict(texts), torch.device('cpu'), repeats),
+                             median_s(lambda: by_onnx.predict(texts), torch.device('cpu'), repeats)))
+    return rows
+
+def onnx_table(rows, n_texts):
+    "Markdown table of torch against ONNX Runtime."
+    lines = ["| threads | batch size | torch sentences/s | ONNX Runtime sentences/s | ONNX / torch |", "|---|---|---|---|---|"]
+    for threads, bs, t, o in rows: lines.append(f"| {threads} | {bs} | {n_texts / t:,.0f} | {n_texts / o:,.0f} | {t / o:.2f}x |")
+    return '\n'.join(lines)
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--model_dir', help='a trained model folder (default: a random-init model of the default size)')
     parser.add_argument('--threads', type=int, default=os.cpu_count(), help='torch CPU threads (default: all cores)')
     parser.add_argument('--repeats', type=int, default=3)
-    parser.add_argument('--batch_sizes', type=int, nargs='+', default=[1, 16, 64, 256])
+    parser.add_argument('--batch_sizes', type=int, nargs='+', default=None, help='default: 1 16 64 256 (1 32 256 with --onnx)')
+    parser.add_argument('--onnx', action='store_true', help='compare torch and ONNX Runtime instead')
+    parser.add_argument('--thread_counts', type=int, nargs='+', default=[1, 2], help='CPU threads of each backend, with --onnx')
     parser.add_argument('--limit', type=int, default=None, help='use only the first N test sentences')
     args = parser.parse_args()
+    args.batch_sizes = args.batch_sizes or ([1, 32, 256] if args.onnx else [1, 16, 64, 256])
     torch.set_num_threads(args.threads)
     texts = [' '.join(s.tokens) for s in load_dataset()['test'][:args.limit]]
     n_tokens = sum(len(tokenize(t)) for t in texts)
@@ -65,6 +93,11 @@ def main():
     print(f"model: {args.model_dir or 'random init, default size'} (word_dim {c.word_dim}, char {c.char_encoder}, hidden {c.hidden_size}x2, "
           f"{c.n_tags} {c.tag_scheme} tags, {sum(p.numel() for p in model.parameters()):,} parameters)")
     print(f"texts: {len(texts):,} WNUT-17 test sentences as raw text, {n_tokens:,} tokens; median of {args.repeats} runs after a warm-up")
+    if args.onnx:
+        import onnxruntime
+        print(f"onnxruntime {onnxruntime.__version__}; NERTagger.predict end to end for both (tokenize, emissions, Viterbi, marginals, entities)\n")
+        print(onnx_table(compare_onnx(model.cpu(), texts, args.batch_sizes, args.thread_counts, args.repeats), len(texts)))
+        return
     devices = [torch.device('cpu')] + ([torch.device('cuda')] if torch.cuda.is_available() else [])
     for device in devices:
         print(table(device, bench_device(model.to(device), device, texts, args.batch_sizes, args.repeats), len(texts), n_tokens))

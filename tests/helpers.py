@@ -36,3 +36,18 @@ def served(model_uri:str, tracking_uri:str, folder:Path):
         yield f"http://127.0.0.1:{port}/invocations"
     finally:
         os.killpg(server.pid, signal.SIGTERM); server.wait(timeout=30); log.close()
+
+@contextmanager
+def running(cmd:list[str], url:str, log_path:Path, seconds:int=120):
+    "Run `cmd` (a server) in its own process group until `url` answers; stop it on exit."
+    log = open(log_path, 'w')
+    server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        for _ in range(seconds * 2):
+            if server.poll() is not None: pytest.fail(f"{cmd[0]} exited with status {server.returncode}: {log_path.read_text()[-2000:]}")
+            try: urllib.request.urlopen(url, timeout=1); break
+            except OSError: time.sleep(0.5)
+        else: pytest.fail(f"{url} did not answer within {seconds} s: {log_path.read_text()[-2000:]}")
+        yield server
+    finally:
+        os.killpg(server.pid, signal.SIGTERM); server.wait(timeout=30); log.close()

@@ -286,7 +286,7 @@ def train(config:TrainConfig, # the settings of the run
                 output_dir=str(out), history=learn.history)
 
 # %% ../nbs/06_train.ipynb #d0000002
-DEMO_SETTINGS = dict(epochs=4, hidden_size=100, batch_size=16, optimizer='adam', lr=0.005, embeddings=None, progress=False)
+DEMO_SETTINGS = dict(epochs=4, hidden_size=100, batch_size=16, optimizer='adam', lr=0.005, progress=False)  # with the shipped GloVe vectors
 
 def _package_digest() -> str:
     "A hash of the package's code and embedded data."

@@ -14,6 +14,7 @@ import torch
 from ner_bilstm_crf.train import TrainConfig, train
 from ner_bilstm_crf.tagger import resolve_device
 from ner_bilstm_crf.evaluate import evaluate
+from ner_bilstm_crf.learner import best_record
 
 def cpu_name() -> str:
     "The CPU model, from /proc/cpuinfo where there is one."
@@ -35,7 +36,7 @@ def run_seed(config:TrainConfig, retrain:bool) -> dict:
     history = json.loads((out/'history.json').read_text())
     scores = evaluate(str(out), config.dataset, splits='valid,test', encoding=config.encoding,
                       results_dir=str(out/'results'), device=config.device, verbose=False)
-    best = max(history, key=lambda h: h['valid_f1'])
+    best = best_record(history)
     return dict(seed=config.seed, epochs=len(history), best_epoch=best['epoch'], valid_f1=scores['valid']['f1'],
                 test_f1=scores['test']['f1'], wall_min=wall and wall / 60)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 from ner_bilstm_crf.data import split_files, dataset_dir
 from ner_bilstm_crf.loader import encode_corpus
-from ner_bilstm_crf.learner import Callback, CancelFitException, ValidationCB
+from ner_bilstm_crf.learner import Callback, CancelFitException, ValidationCB, best_record
 from ner_bilstm_crf.train import TrainConfig, train
 
 class ClockCB(Callback):
@@ -86,7 +86,7 @@ def main():
                          output_dir=str(Path(args.out)/f'{name}-seed{args.seed}'))
         history = curves[name] = run_recipe(config, args.budget_min, args.retrain)
         reached = [first_reached(history, t) for t in args.thresholds]
-        best = max(history, key=lambda h: h['valid_f1'])
+        best = best_record(history)
         cells = ['not reached' if h is None else f"{h['seconds'] / 60:.1f} ({h['epoch']})" for h in reached]
         print(f"| {name} | {len(history)} | {' | '.join(cells)} | {100 * best['valid_f1']:.2f} ({best['epoch']}, {best['seconds'] / 60:.1f}) "
               f"| {100 * best['test_f1']:.2f} |", flush=True)

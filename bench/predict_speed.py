@@ -15,14 +15,14 @@ import argparse, os, platform, statistics, tempfile, time
 from pathlib import Path
 import torch
 from ner_bilstm_crf.data import load_dataset
-from ner_bilstm_crf.train import TrainConfig, build_model, read_split, seed_everything
+from ner_bilstm_crf.train import TrainConfig, build_model, read_splits, run_files, seed_everything
 from ner_bilstm_crf.predict import NERTagger, tokenize
 
 def default_model():
     "A random-init model of the default size, vocabularies from the WNUT-17 training split."
     seed_everything(0)
     config = TrainConfig()
-    return build_model(config, read_split(config, 'train'), log=lambda m: None)
+    return build_model(config, read_splits(config, run_files(config))['train'], log=lambda m: None)
 
 def median_s(fn, device, repeats):
     "Median wall time of `fn` in seconds, after one warm-up call."

@@ -11,7 +11,7 @@ import argparse, platform, statistics, tempfile, time
 from pathlib import Path
 import torch, torchcrf
 from ner_bilstm_crf.data import _shared_data
-from ner_bilstm_crf.train import TrainConfig, read_split, build_model
+from ner_bilstm_crf.train import TrainConfig, read_splits, run_files, build_model
 from ner_bilstm_crf.tagger import to_device, autocast
 from ner_bilstm_crf.loader import encode_corpus, make_loader
 
@@ -61,7 +61,7 @@ def main():
     data = Path(args.data) if args.data else _shared_data('conll2003')
     if data is None: return
     config = TrainConfig(dataset=str(data))
-    train_sents = read_split(config, 'train')
+    train_sents = read_splits(config, run_files(config))['train']
     torch.manual_seed(0)
     base = build_model(config, train_sents, log=lambda m: None)
     corpus = encode_corpus(Path(data)/'train.txt', base.vocabs, cache_dir=tempfile.mkdtemp(), scheme='BIOES')

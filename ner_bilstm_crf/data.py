@@ -193,11 +193,12 @@ def read_conll(path:str|Path, # a CoNLL-style column file
 def write_conll(sentences:Iterable[Sentence], # the sentences to write
                 path:str|Path, # the file to write
                 *extra_tags:Iterable[list[str]], # further tag columns, one list per sentence each (e.g. predictions)
-                sep:str='\t' # column separator
+                sep:str='\t', # column separator
+                encoding:str='utf-8' # text encoding of the file
                ) -> Path:
     "Write sentences as a column file: token, tag, then any extra tag columns."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, 'w', encoding='utf-8') as f:
+    with open(path, 'w', encoding=encoding) as f:
         for sent, *extra in zip(sentences, *extra_tags):
             for i, token in enumerate(sent.tokens): f.write(sep.join([token, sent.tags[i], *(tags[i] for tags in extra)]) + '\n')
             f.write('\n')

@@ -67,6 +67,7 @@ class Learner:
     def one_batch(self):
         "Loss, backward pass and optimizer step on `self.batch`."
         self.loss = self.model.loss(self.batch)
+        self.loss_value = self.loss.item()
         self.callback('after_loss')
         self.scaler.scale(self.loss).backward()
         self.callback('after_backward')
@@ -122,12 +123,21 @@ class GradientClipCB(Callback):
         self.norm = float(torch.nn.utils.clip_grad_norm_(learn.model.parameters(), self.max_norm))
 
 class LRScheduleCB(Callback):
-    "Set each step's learning rate to `lr / (1 + decay * (epoch - 1))`, raised linearly over the first `warmup` steps."
+    "Set each step's learning rate by `schedule`, raised linearly over the first `warmup` steps."
     order = -10
-    def __init__(self, lr:float, decay:float, warmup:int=0): store_attr() # the first epoch's rate; how fast it falls; warm-up steps
+    def __init__(self, lr:float, # the first epoch's rate
+                 decay:float, # how fast it falls with 'inverse'
+                 warmup:int=0, # warm-up steps
+                 schedule:str='inverse' # 'inverse': lr / (1 + decay * (epoch - 1)); 'linear': down to 0 at the end of the last epoch
+                ): store_attr()
+    def rate(self, learn) -> float:
+        "This step's learning rate, before warm-up."
+        if self.schedule == 'linear': return self.lr * max(0., 1 - learn.step / (learn.epochs * len(learn.loader)))
+        return self.lr / (1 + self.decay * (learn.epoch - 1))
     def before_batch(self, learn):
-        rate = self.lr / (1 + self.decay * (learn.epoch - 1)) * min(1., (learn.step + 1) / max(self.warmup, 1))
+        rate = self.rate(learn) * min(1., (learn.step + 1) / max(self.warmup, 1))
         for group in learn.optimizer.param_groups: group['lr'] = rate
+
 
 # %% ../nbs/05_learner.ipynb #f0000002
 class TrainingInterrupted(KeyboardInterrupt): "Training was stopped by SIGINT or SIGTERM after a batch."
@@ -136,8 +146,8 @@ class FiniteLossCB(Callback):
     "Stop training, with a clear message, at the first batch whose loss is not finite."
     order = -50
     def after_loss(self, learn):
-        if not torch.isfinite(learn.loss).all():
-            raise ValueError(f"the training loss became {learn.loss.item()} at step {learn.step + 1} (epoch {learn.epoch}): "
+        if not math.isfinite(learn.loss_value):
+            raise ValueError(f"the training loss became {learn.loss_value} at step {learn.step + 1} (epoch {learn.epoch}): "
                              "lower lr, set clip_norm, or check the vectors file; no model of this run is saved from here on")
 
 class InterruptCB(Callback):
@@ -152,7 +162,7 @@ class InterruptCB(Callback):
     def after_batch(self, learn):
         if self.signal is not None:
             import signal
-            done = learn.history[-2]['epoch'] if len(learn.history) > 1 else 0
+            done = learn.history[-1]['epoch'] if learn.history else 0
             raise TrainingInterrupted(f"stopped by {signal.Signals(self.signal).name} during epoch {learn.epoch}; "
                                       f"the checkpoint holds epoch {done}: {self.resume_hint}")
     def cleanup_fit(self, learn):
@@ -176,15 +186,13 @@ def best_record(history:list[dict], # one record per epoch
 # %% ../nbs/05_learner.ipynb #l0000025
 class RecorderCB(Callback):
     "Record each epoch's (last) learning rate, mean training loss per sentence, and tokens per second in `learn.history`."
-    def before_epoch(self, learn):
-        self.loss = self.sentences = self.tokens = 0; self.start = time.perf_counter()
-        learn.history.append(dict(epoch=learn.epoch))
+    def before_epoch(self, learn): self.loss = self.sentences = self.tokens = 0; self.start = time.perf_counter()
     def after_batch(self, learn):
         n = learn.batch['mask'].shape[0]
-        self.loss, self.sentences, self.tokens = self.loss + learn.loss.item() * n, self.sentences + n, self.tokens + int(learn.batch['lengths'].sum())
+        self.loss, self.sentences, self.tokens = self.loss + learn.loss_value * n, self.sentences + n, self.tokens + int(learn.batch['lengths'].sum())
     def after_epoch(self, learn):
-        learn.history[-1].update(lr=learn.optimizer.param_groups[0]['lr'], loss=self.loss / max(self.sentences, 1),
-                                 tokens_per_sec=self.tokens / (time.perf_counter() - self.start))
+        learn.history.append(dict(epoch=learn.epoch, lr=learn.optimizer.param_groups[0]['lr'], loss=self.loss / max(self.sentences, 1),
+                                  tokens_per_sec=self.tokens / (time.perf_counter() - self.start)))
 
 class ValidationCB(Callback):
     "After each epoch, tag `corpus` and record the entity F1 as `metric`."
@@ -360,7 +368,7 @@ def before_fit(self:MLflowCB, learn):
 @patch
 def after_batch(self:MLflowCB, learn):
     from mlflow.entities import Metric
-    self.pending.append(Metric('train_loss', learn.loss.item(), int(time.time() * 1000), learn.step))
+    self.pending.append(Metric('train_loss', learn.loss_value, int(time.time() * 1000), learn.step))
 
 @patch
 def _flush(self:MLflowCB, metrics:list):

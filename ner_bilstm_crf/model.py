@@ -4,8 +4,9 @@
 
 # %% auto #0
 __all__ = ['CHAR_ENCODERS', 'GLOVE', 'GLOVE_PACKAGE', 'check_settings', 'ModelSettings', 'ModelConfig', 'init_embeddings',
-           'read_vectors', 'shipped_glove', 'glove_package', 'glove_vectors', 'load_embeddings', 'CharCNN', 'CharLSTM',
-           'char_encoder', 'LockedDropout', 'drop_words', 'Encoder', 'parameter_counts']
+           'read_vectors', 'shipped_glove', 'glove_package', 'glove_vectors', 'load_embeddings', 'CharCNN',
+           'reverse_index', 'flip_within', 'bilstm', 'CharLSTM', 'char_encoder', 'LockedDropout', 'drop_words',
+           'Encoder', 'parameter_counts']
 
 # %% ../nbs/01_model.ipynb #f5c63e46
 import gzip, importlib.util, math, types
@@ -13,12 +14,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, asdict, fields
 from importlib.resources import files
 from pathlib import Path
-from typing import ClassVar, Iterator, get_args
+from typing import ClassVar, Iterable, Iterator, get_args
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn, Tensor
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from fastcore.basics import patch, store_attr
 
 from .data import SCHEMES, CorpusError, Vocab
@@ -177,7 +178,7 @@ def _vocab_by_lowercase(vocab:Vocab, specials:set[int]) -> dict[str, list[int]]:
         if i not in specials: by_lower[word.lower()].append(i)
     return by_lower
 
-def load_embeddings(path:str|Path, # a GloVe or word2vec text file, optionally gzipped
+def load_embeddings(vectors:Iterable[tuple[str, np.ndarray]], # (word, vector) pairs, e.g. from read_vectors
                     vocab:Vocab, # the word vocabulary to fill
                     counts:Counter|None=None # token frequencies, to report token coverage
                    ) -> tuple[Tensor, dict]:
@@ -185,14 +186,14 @@ def load_embeddings(path:str|Path, # a GloVe or word2vec text file, optionally g
     specials = {i for i in (vocab.pad_id, vocab.unk_id) if i is not None}
     by_lower = _vocab_by_lowercase(vocab, specials)
     weights, exact, lowercase = None, set(), set()
-    for word, vector in read_vectors(path):
+    for word, vector in vectors:
         if weights is None: weights = init_embeddings(len(vocab), len(vector), vocab.pad_id)
         i = vocab.stoi.get(word)
         if i is not None and i not in specials and i not in exact:
             weights[i] = torch.from_numpy(vector); exact.add(i); lowercase.discard(i)
         for j in by_lower.get(word, ()):
             if j not in exact and j not in lowercase: weights[j] = torch.from_numpy(vector); lowercase.add(j)
-    if weights is None: raise CorpusError(path, None, "no vectors found")
+    if weights is None: raise ValueError("no vectors found")
     found = exact | lowercase
     coverage = dict(types_found=len(found), types_total=len(vocab) - len(specials), types_by_lowercase=len(lowercase),
                     tokens_found=None, tokens_total=None)
@@ -227,6 +228,33 @@ class CharCNN(nn.Module):
         h = h.masked_fill(pad.all(-1, keepdim=True), 0.)
         return h.reshape(*chars.shape[:-1], self.out_dim)
 
+# %% ../nbs/01_model.ipynb #b1150002
+def reverse_index(lengths:Tensor, # (B,) real length of each sequence
+                  T:int # padded length
+                 ) -> Tensor:
+    "Positions (B, T) that reverse each sequence within its length: t reads `length-1-t`, padding stays in place."
+    t, n = torch.arange(T, device=lengths.device).unsqueeze(0), lengths.unsqueeze(1)
+    return torch.where(t < n, n - 1 - t, t)
+
+def flip_within(x:Tensor, # (B, T, D)
+                index:Tensor # (B, T), from reverse_index
+               ) -> Tensor:
+    "`x` with each sequence reversed within its length (its own inverse)."
+    return x.gather(1, index.unsqueeze(2).expand(-1, -1, x.shape[2]))
+
+def bilstm(lstm:nn.LSTM, # a bidirectional, batch-first LSTM
+           x:Tensor, # (B, T, D) inputs, padded at the end
+           lengths:Tensor # (B,) real lengths, at least 1
+          ) -> Tensor:
+    "Outputs (B, T, 2H) of `lstm` on padded `x`, each direction reading the real positions only, without packing."
+    index, h0 = reverse_index(lengths, x.shape[1]), x.new_zeros(1, x.shape[0], lstm.hidden_size)
+    for layer in range(lstm.num_layers):
+        if layer: x = F.dropout(x, lstm.dropout, lstm.training)  # between layers, as nn.LSTM does
+        weights = lambda suffix: [getattr(lstm, f'{w}_l{layer}{suffix}') for w in ('weight_ih', 'weight_hh', 'bias_ih', 'bias_hh')]
+        one_way = lambda inputs, suffix: torch.lstm(inputs, (h0, h0), weights(suffix), True, 1, 0., lstm.training, False, True)[0]
+        x = torch.cat([one_way(x, ''), flip_within(one_way(flip_within(x, index), '_reverse'), index)], -1)
+    return x
+
 # %% ../nbs/01_model.ipynb #43e73093
 class CharLSTM(nn.Module):
     "Word features from characters: the final states of a character BiLSTM."
@@ -248,14 +276,10 @@ class CharLSTM(nn.Module):
         "Features (..., 2*hidden) of each word."
         flat = chars.reshape(-1, chars.shape[-1])
         lengths = (flat != self.pad_id).sum(-1)
-        real = lengths > 0
-        out = torch.zeros(flat.shape[0], self.out_dim, device=chars.device)
-        if real.any():
-            x = self.dropout(self.embed(flat[real]))
-            packed = pack_padded_sequence(x, lengths[real].cpu(), batch_first=True, enforce_sorted=False)
-            _, (h, _) = self.lstm(packed)  # h: (2, n_real, hidden), forward then backward
-            out[real] = torch.cat([h[-2], h[-1]], -1)
-        return out.reshape(*chars.shape[:-1], self.out_dim)
+        out, h = bilstm(self.lstm, self.dropout(self.embed(flat)), lengths.clamp(min=1)), self.lstm.hidden_size
+        last = out[:, :, :h].gather(1, (lengths.clamp(min=1) - 1).view(-1, 1, 1).expand(-1, 1, h)).squeeze(1)
+        features = torch.cat([last, out[:, 0, h:]], -1) * (lengths > 0).unsqueeze(1)
+        return features.reshape(*chars.shape[:-1], self.out_dim)
 
 # %% ../nbs/01_model.ipynb #803b9064
 def char_encoder(config:ModelConfig) -> nn.Module:
@@ -313,13 +337,11 @@ def forward(self:Encoder, words:Tensor, # word ids (B, T), 0 for padding
             mask:Tensor # (B, T) bool, True on real tokens, padding at the end
            ) -> Tensor:
     "Emissions (B, T, n_tags) for a batch of sentences."
-    lengths = mask.sum(1).cpu()
+    lengths = mask.sum(1)
     if (lengths == 0).any(): raise ValueError("every sentence in a batch needs at least one token")
     if self.training and self.config.word_dropout: words = drop_words(words, self.config.word_dropout)
     x = self.dropout(torch.cat([self.words(words), self.chars(chars)], -1))
-    packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-    out, _ = pad_packed_sequence(self.lstm(packed)[0], batch_first=True, total_length=words.shape[1])
-    return self.emissions(self.dropout(out))
+    return self.emissions(self.dropout(bilstm(self.lstm, x, lengths)))
 
 # %% ../nbs/01_model.ipynb #f7fc6aa3
 def parameter_counts(model:nn.Module) -> dict[str, int]:

@@ -138,56 +138,21 @@ def np_nbest(em:np.ndarray, mask:np.ndarray, start:np.ndarray, end:np.ndarray, t
 # %% ../nbs/08_onnx.ipynb #0a000016
 @cache
 def export_modules():
-    "The torch modules that make an `Encoder` exportable: `PaddedBiLSTM` and `EmissionsNet` (made on first use: torch is imported here)."
+    "The torch module that makes an `Encoder` exportable, `EmissionsNet` (made on first use: torch is imported here)."
     import torch
     from torch import nn
-
-    def reverse_index(lengths, T):  # (B,T): t -> length-1-t inside each sentence, t in the padding
-        t, n = torch.arange(T, device=lengths.device).unsqueeze(0), lengths.unsqueeze(1)
-        return torch.where(t < n, n - 1 - t, t)
-
-    def flip(x, idx): return x.gather(1, idx.unsqueeze(2).expand(-1, -1, x.shape[2]))
-
-    def one_way(lstm, layer, suffix):  # one direction of one layer of `lstm`, sharing its weights
-        m = nn.LSTM(getattr(lstm, f'weight_ih_l{layer}{suffix}').shape[1], lstm.hidden_size, batch_first=True)
-        for name in ('weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'): setattr(m, f'{name}_l0', getattr(lstm, f'{name}_l{layer}{suffix}'))
-        return m
-
-    class PaddedBiLSTM(nn.Module):
-        "A batch-first bidirectional `nn.LSTM` run on padded sequences, each direction on the real tokens only."
-        def __init__(self, lstm):
-            super().__init__()
-            self.fwd = nn.ModuleList(one_way(lstm, k, '') for k in range(lstm.num_layers))
-            self.bwd = nn.ModuleList(one_way(lstm, k, '_reverse') for k in range(lstm.num_layers))
-        def forward(self, x, lengths):
-            idx = reverse_index(lengths, x.shape[1])
-            for f, b in zip(self.fwd, self.bwd): x = torch.cat([f(x)[0], flip(b(flip(x, idx))[0], idx)], -1)
-            return x
-
-    class CharLSTMFeatures(nn.Module):
-        "`CharLSTM`'s word features without packing."
-        def __init__(self, chars):
-            super().__init__()
-            self.embed, self.pad_id, self.out_dim, self.lstm = chars.embed, chars.pad_id, chars.out_dim, PaddedBiLSTM(chars.lstm)
-        def forward(self, chars):
-            flat = chars.reshape(-1, chars.shape[-1])
-            lengths = (flat != self.pad_id).sum(-1)
-            out, h = self.lstm(self.embed(flat), lengths.clamp(min=1)), self.out_dim // 2
-            last = out[:, :, :h].gather(1, (lengths.clamp(min=1) - 1).view(-1, 1, 1).expand(-1, 1, h)).squeeze(1)
-            feats = torch.cat([last, out[:, 0, h:]], -1) * (lengths > 0).unsqueeze(1)
-            return feats.reshape(chars.shape[0], chars.shape[1], self.out_dim)
+    from ner_bilstm_crf.model import bilstm
 
     class EmissionsNet(nn.Module):
         "An `Encoder` in eval mode as an exportable module: word ids (B,T) and char ids (B,T,L), 0 for padding, to emissions (B,T,K)."
         def __init__(self, encoder):
             super().__init__()
-            self.words, self.emissions, self.lstm = encoder.words, encoder.emissions, PaddedBiLSTM(encoder.lstm)
-            self.chars = CharLSTMFeatures(encoder.chars) if hasattr(encoder.chars, 'lstm') else encoder.chars
+            self.words, self.chars, self.lstm, self.emissions = encoder.words, encoder.chars, encoder.lstm, encoder.emissions
         def forward(self, words, chars):
             x = torch.cat([self.words(words), self.chars(chars)], -1)
-            return self.emissions(self.lstm(x, (words != 0).sum(1)))
+            return self.emissions(bilstm(self.lstm, x, (words != 0).sum(1)))
 
-    return PaddedBiLSTM, EmissionsNet
+    return EmissionsNet
 
 # %% ../nbs/08_onnx.ipynb #0a00001a
 ONNX_FILES = dict(config='config.json', vocabs='vocabs.json', network='emissions.onnx', crf='crf.safetensors', export='export.json')
@@ -245,7 +210,7 @@ def trace_model(model_dir:str, # a model folder
     "Write the emissions network of the model in `model_dir` to `path` as ONNX (`export_onnx` runs this in a fresh process)."
     from ner_bilstm_crf.tagger import BiLSTMCRF
     model = BiLSTMCRF.load(model_dir)
-    _trace(export_modules()[1](model.encoder).eval(), *_sample_batch(model.vocabs, max_word_len), Path(path))
+    _trace(export_modules()(model.encoder).eval(), *_sample_batch(model.vocabs, max_word_len), Path(path))
 
 def _trace_in_fresh_process(model_dir:Path, path:Path, max_word_len:int):
     "Run `trace_model` in a new Python process of this package; a failure raises `RuntimeError` with the exporter's last words."
@@ -269,7 +234,7 @@ def export_onnx(model_dir:str|Path, # a model folder written by `train` (or `BiL
     model_dir, out_dir = Path(model_dir), Path(out_dir)
     _check_output(model_dir, out_dir)
     model = BiLSTMCRF.load(model_dir)
-    net = export_modules()[1](model.encoder).eval()
+    net = export_modules()(model.encoder).eval()
     tmp = out_dir.with_name(f'.{out_dir.name}.{os.getpid()}.tmp')
     shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
     try:

@@ -197,17 +197,10 @@ def nbest(self:NERTagger, tokens:list[str], # one sentence's tokens, at most `ma
     if not tokens: return []
     if len(tokens) > self.max_tokens: raise ValueError(f"nbest takes one sentence of at most max_tokens={self.max_tokens} tokens, got {len(tokens)}")
     if self.backend == 'onnx': return self.model.nbest(tokens, n)
-    import torch
-    from ner_bilstm_crf.crf import log_partition
-    from ner_bilstm_crf.loader import encode_sentences, collate
-    from ner_bilstm_crf.tagger import to_device
-    batch = to_device(collate([encode_sentences([Sentence(tokens, ['O'] * len(tokens))], self.model.vocabs, scheme=None)[0]]), next(self.model.parameters()).device)
-    with torch.no_grad():
-        em = self.model(batch).float()
-        paths, scores = self.model.crf.nbest(em, batch['mask'], n)
-        logz = log_partition(em, batch['mask'], *self.model.crf.potentials())
-    decode = self.model.vocabs['tags'].decode
-    return [(decode(path), float(torch.exp(s - logz[0]))) for path, s in zip(paths[0].tolist(), scores[0]) if torch.isfinite(s)]
+    from ner_bilstm_crf.loader import encode_sentences
+    from ner_bilstm_crf.tagger import predict_nbest
+    return predict_nbest(self.model, encode_sentences([Sentence(tokens, ['O'] * len(tokens))], self.model.vocabs, scheme=None), n)
+
 
 # %% ../nbs/09_predict.ipynb #3b2694f2
 def entities_from_tags(text:str, # the text the tokens come from

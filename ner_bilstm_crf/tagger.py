@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['DEVICES', 'AMP_MODES', 'MODEL_FILES', 'allowed_transitions', 'scheme_crf', 'BiLSTMCRF', 'resolve_device', 'to_device',
-           'autocast', 'Tagged', 'predict_batches']
+           'autocast', 'Tagged', 'predict_batches', 'predict_nbest']
 
 # %% ../nbs/04_tagger.ipynb #t0000004
 import json
@@ -19,7 +19,7 @@ from safetensors.torch import save_file, load_file
 
 from .data import SCHEMES, Vocab, split_tag, save_vocabs
 from .model import ModelConfig, Encoder
-from .crf import CRF
+from .crf import CRF, log_partition
 from .loader import EncodedCorpus, make_loader
 
 # %% ../nbs/04_tagger.ipynb #f7f3599b
@@ -128,6 +128,21 @@ def predict_batches(model:BiLSTMCRF, # a model; it is put in eval mode
         for j, (i, path, n) in enumerate(zip(batch['index'].tolist(), paths.tolist(), batch['lengths'].tolist())):
             done[i] = Tagged(tags.decode(path[:n]), probs[j][:n] if marginals else None)
         while next_index in done: yield done.pop(next_index); next_index += 1
+
+# %% ../nbs/04_tagger.ipynb #t00000n2
+@torch.no_grad()
+def predict_nbest(model:BiLSTMCRF, # a model; it is put in eval mode
+                  corpus:EncodedCorpus, # one encoded sentence (its tags are not used)
+                  n:int=5 # how many readings
+                 ) -> list[tuple[list[str], float]]:
+    "The `n` best tag sequences of the sentence, best first, each with its probability (fewer where fewer paths are allowed)."
+    model.eval()
+    batch = to_device(next(iter(make_loader(corpus, 1, shuffle=False, pin_memory=False))), next(model.parameters()).device)
+    emissions = model(batch).float()
+    paths, scores = model.crf.nbest(emissions, batch['mask'], n)
+    logz = log_partition(emissions, batch['mask'], *model.crf.potentials())
+    return [(model.vocabs['tags'].decode(path), float(torch.exp(s - logz[0]))) for path, s in zip(paths[0].tolist(), scores[0]) if torch.isfinite(s)]
+
 
 # %% ../nbs/04_tagger.ipynb #7bbbac64
 MODEL_FILES = dict(config='config.json', vocabs='vocabs.json', weights='model.safetensors')

@@ -276,9 +276,10 @@ class CharLSTM(nn.Module):
         "Features (..., 2*hidden) of each word."
         flat = chars.reshape(-1, chars.shape[-1])
         lengths = (flat != self.pad_id).sum(-1)
-        out, h = bilstm(self.lstm, self.dropout(self.embed(flat)), lengths.clamp(min=1)), self.lstm.hidden_size
-        last = out[:, :, :h].gather(1, (lengths.clamp(min=1) - 1).view(-1, 1, 1).expand(-1, 1, h)).squeeze(1)
-        features = torch.cat([last, out[:, 0, h:]], -1) * (lengths > 0).unsqueeze(1)
+        n, h = lengths.clamp(min=1), self.lstm.hidden_size  # a padding word runs one step and is zeroed below
+        out = bilstm(self.lstm, self.dropout(self.embed(flat)), n)
+        last = out[:, :, :h].gather(1, (n - 1).view(-1, 1, 1).expand(-1, 1, h)).squeeze(1)  # forward: the last real character
+        features = torch.cat([last, out[:, 0, h:]], -1) * (lengths > 0).unsqueeze(1)  # backward: the first
         return features.reshape(*chars.shape[:-1], self.out_dim)
 
 # %% ../nbs/01_model.ipynb #803b9064

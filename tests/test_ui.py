@@ -108,7 +108,8 @@ class Page:
     def dom_when(self, shown, seconds:int=90) -> str:
         "The page's HTML once `shown(html)` is true (the app has rendered), or the test fails."
         for _ in range(seconds * 2):
-            dom = self.call('Runtime.evaluate', expression='document.documentElement.outerHTML', returnByValue=True)['result']['value']
+            # while the page is still loading there may be no document yet: the result then has no value; poll again
+            dom = self.call('Runtime.evaluate', expression='document.documentElement.outerHTML', returnByValue=True)['result'].get('value') or ''
             if shown(dom): return dom
             time.sleep(0.5)
         pytest.fail(f"the page did not show what was expected within {seconds} s; it ends: {dom[-1500:]}")

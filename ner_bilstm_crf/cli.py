@@ -9,7 +9,7 @@ __all__ = ['VERBS', 'ALIASES', 'verb_function', 'docments_verb', 'train_verb', '
 import argparse, importlib, sys
 from fastcore.script import anno_parser
 from . import __version__
-from .data import user_errors
+from .data import user_errors, cli_parser
 
 # %% ../nbs/11_cli.ipynb #c0000001
 VERBS = dict(  # verb -> (module, function, what it does)
@@ -34,7 +34,8 @@ def docments_verb(verb:str, # the verb's name, shown in its usage line
                  ):
     "A verb that parses its arguments from `func`'s signature and docments."
     def run(argv:list[str]):
-        parser = anno_parser(func, prog=f'ner-bilstm-crf {verb}')
+        parser = cli_parser(func, f'ner-bilstm-crf {verb}')
+        if verb in VERBS: parser.description = VERBS[verb][2][0].upper() + VERBS[verb][2][1:] + '.'  # what the verb does, not what its function returns
         for alias, dest in (aliases or {}).items(): parser.add_argument(alias, dest=dest, default=argparse.SUPPRESS, help=f"same as --{dest}")
         args = vars(parser.parse_args(argv))
         args.pop('pdb', None); args.pop('xtra', None)
@@ -68,7 +69,11 @@ def run_verb(argv:list[str] # the arguments after the program name: VERB then it
     if argv and argv[0] in VERBS:
         verb = argv[0]
         if verb == 'train': return train_verb(argv[1:])
-        return docments_verb(verb, verb_function(verb), ALIASES.get(verb))(argv[1:])
+        result = docments_verb(verb, verb_function(verb), ALIASES.get(verb))(argv[1:])
+        if verb == 'predict':  # say where the output went, above all when it is the default file
+            chosen = any(a == '-o' or a.startswith('--output') for a in argv)
+            print(f"predictions written to {result}" + ('' if chosen else " (the default output; -o FILE writes elsewhere)"))
+        return result
     if argv and argv[0].startswith('-'): return main_parser().parse_args(argv)  # --help, --version
     bad = f"unknown command {argv[0]!r}; " if argv else ''
     raise ValueError(f"{bad}usage: ner-bilstm-crf {{{','.join(VERBS)}}} [options]  (ner-bilstm-crf --help lists them)")

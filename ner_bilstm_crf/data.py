@@ -15,9 +15,9 @@ from typing import Iterable, Iterator
 # %% auto #0
 __all__ = ['SCHEMES', 'SCHEME_PREFIXES', 'USER_ERRORS', 'PAD', 'UNK', 'SPLIT_FILES', 'DEFAULT_DATASET', 'Sentence', 'split_tag',
            'check_tag', 'tags_to_spans', 'spans_to_tags', 'convert_tags', 'detect_scheme', 'CorpusError', 'user_errors',
-           'atomic_output', 'check_encoding', 'read_conll', 'write_conll', 'Vocab', 'scheme_tags', 'build_vocabs',
-           'save_vocabs', 'load_vocabs', 'embedded_datasets', 'dataset_dir', 'split_files', 'load_dataset',
-           'corpus_stats', 'stats_table', 'plot_lengths', 'describe']
+           'cli_parser', 'quiet_mlflow', 'atomic_output', 'check_encoding', 'read_conll', 'write_conll', 'Vocab',
+           'scheme_tags', 'build_vocabs', 'save_vocabs', 'load_vocabs', 'embedded_datasets', 'dataset_dir',
+           'split_files', 'load_dataset', 'corpus_stats', 'stats_table', 'plot_lengths', 'describe']
 
 # %% ../nbs/00_data.ipynb #23b29c32
 @dataclass
@@ -123,6 +123,31 @@ def user_errors(prog:str='ner-bilstm-crf', # the name the message starts with
     except USER_ERRORS as e:
         if debug: raise
         print(f"{prog}: error: {e}", file=sys.stderr); raise SystemExit(1) from None
+
+# %% ../nbs/00_data.ipynb #q2600042
+def cli_parser(func, # a function or dataclass whose parameters have docments comments
+               prog:str # the program name in the usage line, e.g. 'ner-bilstm-crf evaluate'
+              ):
+    "fastcore's `anno_parser` for `func`, with the help of each `--no-NAME` flag saying that it turns `NAME` off."
+    import argparse
+    from fastcore.script import anno_parser
+    parser = anno_parser(func, prog=prog)
+    for action in parser._actions:
+        if isinstance(action, argparse._StoreFalseAction) and action.option_strings[0].startswith('--no-'):
+            action.help = f"turn {action.dest} off; it is on unless this flag is given: {(action.help or '').removesuffix(' (default: True)')}"
+    return parser
+
+# %% ../nbs/00_data.ipynb #q2600002
+def quiet_mlflow():
+    "Keep MLflow's own chatter (INFO lines, artifact download bars, type-hint advice) off the console; its warnings and errors still show."
+    import logging, warnings, mlflow  # mlflow sets up its loggers on import, so their levels are set after it
+    os.environ.setdefault('MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR', 'false')
+    for name in ('mlflow', 'alembic'): logging.getLogger(name).setLevel(logging.WARNING)
+    if not getattr(warnings.showwarning, 'quiet_mlflow', False):  # a filter is not enough: MLflow shows that advice under its own filters
+        shown = warnings.showwarning
+        def showwarning(message, *args, **kwargs):
+            if 'Add type hints to the `predict` method' not in str(message): shown(message, *args, **kwargs)
+        showwarning.quiet_mlflow = True; warnings.showwarning = showwarning
 
 # %% ../nbs/00_data.ipynb #u0000005
 @contextmanager

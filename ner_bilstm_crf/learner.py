@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 
 from .loader import EncodedCorpus
 from .tagger import resolve_device, to_device, autocast, predict_batches
+from .data import quiet_mlflow
 
 # %% ../nbs/05_learner.ipynb #l0000007
 class CancelFitException(Exception): "Stop training; `after_fit` callbacks still run."
@@ -173,9 +174,9 @@ class InterruptCB(Callback):
 def entity_f1(gold:list[list[str]], # gold tags, one list per sentence
               pred:list[list[str]] # predicted tags, in the same shape
              ) -> float:
-    "Micro-averaged entity F1, conlleval rules."
+    "Micro-averaged entity F1 in percent (0 to 100, the scale conlleval prints), conlleval rules."
     from seqeval.metrics import f1_score
-    return float(f1_score(gold, pred))
+    return 100 * float(f1_score(gold, pred))
 
 def best_record(history:list[dict], # one record per epoch
                 metric:str='valid_f1' # the score to maximise
@@ -210,12 +211,16 @@ class ValidationCB(Callback):
         learn.history[-1][self.metric] = entity_f1(self.gold, pred)
 
 class EarlyStoppingCB(Callback):
-    "Stop once `patience` epochs have passed without a better `metric` than the best so far."
+    "Stop once `patience` epochs have passed without a better `metric` than the best so far; `learn.stop_reason` says so."
     order = -30
     def __init__(self, patience:int, metric:str='valid_f1'): store_attr() # epochs to wait; the score to watch
+    def before_fit(self, learn): learn.stop_reason = None
     def before_epoch(self, learn):
         best = best_record(learn.history, self.metric)
-        if best is not None and learn.history[-1]['epoch'] - best['epoch'] >= self.patience: raise CancelFitException
+        if best is not None and (last := learn.history[-1]['epoch']) - best['epoch'] >= self.patience:
+            name = self.metric.replace('_f1', ' F1').replace('_', ' ')
+            learn.stop_reason = f"no better {name} for {self.patience} epoch{'s' * (self.patience != 1)}: stopped at epoch {last}, best epoch {best['epoch']}"
+            raise CancelFitException
 
 class SaveBestCB(Callback):
     "Save the model to `folder` whenever an epoch is the best so far; at the end, write `history.json` beside it."
@@ -255,12 +260,18 @@ class CheckpointCB(Callback):
 # %% ../nbs/05_learner.ipynb #l0000033
 def _epoch_line(record:dict, best:bool) -> str:
     "One line about an epoch: its loss, validation F1, learning rate and speed."
-    f1 = f"  valid F1 {record['valid_f1']:.4f}" if 'valid_f1' in record else ''
+    f1 = f"  valid F1 {record['valid_f1']:.2f}" if 'valid_f1' in record else ''
     return (f"epoch {record['epoch']}: loss {record.get('loss', float('nan')):.4f}{f1}  lr {record['lr']:.5f}  "
             f"{record.get('tokens_per_sec', 0):.0f} tokens/s" + ("  (best)" if best else ''))
 
+class _TqdmHandler(logging.StreamHandler):
+    "A console handler that writes through `tqdm.write`, so that a line never shares the terminal line of a progress bar."
+    def emit(self, record):
+        try: tqdm.write(self.format(record), file=self.stream)
+        except Exception: self.handleError(record)
+
 class ProgressCB(Callback):
-    "A progress bar over each epoch's batches, and a line per epoch in the log file at `log_path` and on the console."
+    "A progress bar over each epoch's batches (with the running loss), and a line per epoch in the log file at `log_path` and on the console."
     order = 50
     def __init__(self, log_path:str|None=None, # the run's log file ('{run_id}' is filled in from an MLflowCB); None for none
                  console:bool=True, # show the bar and the lines on the console too
@@ -268,7 +279,7 @@ class ProgressCB(Callback):
                 ): store_attr()
     def before_fit(self, learn):
         self.log = logging.getLogger(f'ner_bilstm_crf.run.{id(self)}'); self.log.setLevel(logging.INFO); self.log.propagate = False
-        handlers = [logging.StreamHandler()] if self.console else []
+        handlers = [_TqdmHandler()] if self.console else []
         if self.log_path:
             path = Path(str(self.log_path).format(run_id=getattr(learn, 'run_id', 'run')))
             path.parent.mkdir(parents=True, exist_ok=True); handlers.append(logging.FileHandler(path, encoding='utf-8'))
@@ -276,12 +287,18 @@ class ProgressCB(Callback):
         for note in self.notes: self.log.info(note)
     def before_epoch(self, learn):
         self.bar = tqdm(total=len(learn.loader), desc=f'epoch {learn.epoch}', leave=False, mininterval=1.0, disable=not self.console)
-    def after_batch(self, learn): self.bar.update(1)
-    def after_epoch(self, learn): self.log.info(_epoch_line(learn.history[-1], best_record(learn.history) is learn.history[-1]))
+        self.running = None
+    def after_batch(self, learn):
+        self.running = learn.loss_value if self.running is None else 0.9 * self.running + 0.1 * learn.loss_value  # smoothed, as fastai shows it
+        self.bar.set_postfix(loss=f'{self.running:.3f}', refresh=False); self.bar.update(1)
+    def after_epoch(self, learn):
+        self.bar.close()  # the bar goes before the epoch's line is written
+        self.log.info(_epoch_line(learn.history[-1], best_record(learn.history) is learn.history[-1]))
     def cleanup_epoch(self, learn):
         if hasattr(self, 'bar'): self.bar.close()
     def after_fit(self, learn):
-        if best := best_record(learn.history): self.log.info(f"best valid F1 {best['valid_f1']:.4f} at epoch {best['epoch']}")
+        if reason := getattr(learn, 'stop_reason', None): self.log.info(reason)
+        if best := best_record(learn.history): self.log.info(f"best valid F1 {best['valid_f1']:.2f} at epoch {best['epoch']}")
     def cleanup_fit(self, learn):
         if not hasattr(self, 'log'): return  # training failed before this callback started
         for h in list(self.log.handlers): self.log.removeHandler(h); h.close()
@@ -352,6 +369,7 @@ class MLflowCB(Callback):
 def before_fit(self:MLflowCB, learn):
     from mlflow import MlflowClient
     from mlflow.entities import Param, RunTag
+    quiet_mlflow()
     self.client, self.pending = MlflowClient(self.tracking_uri), []
     if self.run_id is None:
         name = f"{self.run_name}-{uuid.uuid4().hex[:6]}"  # not from random, which the run's seed fixes

@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'SCHEDULES', 'RESUME_MAY_CHANGE', 'DEMO_SETTINGS', 'TrainConfig', 'seed_everything', 'run_files',
-           'read_splits', 'encoded_splits', 'pretrained_vectors', 'data_tokens', 'build_model', 'make_optimizer',
-           'data_stats', 'training_input', 'standard_callbacks', 'resumed_settings', 'output_lock', 'train',
-           'demo_model']
+           'read_splits', 'encoded_splits', 'coverage_sentence', 'pretrained_vectors', 'data_tokens', 'build_model',
+           'make_optimizer', 'data_stats', 'training_input', 'standard_callbacks', 'resumed_settings', 'output_lock',
+           'in_workdir', 'files_note', 'train', 'demo_model']
 
 # %% ../nbs/06_train.ipynb #d726e6af
 import hashlib, json, os, random, shutil, tempfile, time
@@ -23,7 +23,7 @@ import yaml
 from fastcore.basics import patch
 from fastcore.script import anno_parser
 
-from .data import (CorpusError, split_files, dataset_dir, build_vocabs, convert_tags, read_conll, write_conll, atomic_output,
+from .data import (CorpusError, cli_parser, split_files, dataset_dir, build_vocabs, convert_tags, read_conll, write_conll, atomic_output,
                                  corpus_stats, check_encoding)
 from .model import ModelSettings, ModelConfig, check_settings, load_embeddings, read_vectors
 from .loader import encode_corpus, make_loader
@@ -64,6 +64,7 @@ class TrainConfig(ModelSettings):
     output_dir:str='runs/model' # where the best model and the checkpoints go
     cache_dir:str='processed' # where encoded corpora are kept between runs
     log_dir:str='logs' # where each run writes its log file
+    workdir:str|None=None # a folder for everything the run writes: relative output_dir, cache_dir, log_dir and SQLite tracking_uri are taken inside it (None: the current folder)
     tracking_uri:str='sqlite:///mlruns.db' # MLflow tracking URI: a SQLite file, a folder or http://host:port
     experiment:str='ner-bilstm-crf' # MLflow experiment name
     registered_model:str|None=None # after training, register the model under this name in the MLflow Model Registry (alias 'champion' only if it is better)
@@ -103,7 +104,7 @@ def to_yaml(self:TrainConfig, path:str|Path):
 @patch(cls_method=True)
 def parser(cls:TrainConfig):
     "The `train` verb's parser: `--config` and one option per field; options not given are left out of the result."
-    parser = anno_parser(cls, prog='ner-bilstm-crf train')
+    parser = cli_parser(cls, 'ner-bilstm-crf train')
     parser.add_argument('--config', default=SUPPRESS, help='a YAML file of settings (a recipe); options given here override it')
     for action in parser._actions:  # an option not given stays out of the result, so it cannot override the YAML file
         if action.dest in {f.name for f in fields(cls)}: action.default = SUPPRESS
@@ -159,6 +160,16 @@ def encoded_splits(config:TrainConfig, files:dict[str, Path], vocabs:dict) -> di
     return {split: encode_corpus(files[split], vocabs, cache_dir=config.cache_dir, scheme=config.tag_scheme, encoding=config.encoding)
             for split in ('train', 'valid')}
 
+# %% ../nbs/06_train.ipynb #q2600012
+def coverage_sentence(embeddings:str, # the `embeddings` setting: 'glove' or a vectors file
+                      coverage:dict # the coverage that `load_embeddings` reports
+                     ) -> str:
+    "The embedding coverage as a sentence, e.g. 'GloVe: 11,015 of 16,428 word types (67%), 90% of the training tokens'."
+    name = 'GloVe' if embeddings == 'glove' else Path(embeddings).name
+    line = f"{name}: {coverage['types_found']:,} of {coverage['types_total']:,} word types ({coverage['types_found'] / max(coverage['types_total'], 1):.0%})"
+    if coverage.get('tokens_total'): line += f", {coverage['tokens_found'] / coverage['tokens_total']:.0%} of the training tokens"
+    return line
+
 # %% ../nbs/06_train.ipynb #5ef3a9ee
 def pretrained_vectors(path:str|Path, # a GloVe or word2vec text file, or 'glove'
                        tokens:set[str] # the tokens that may need a vector
@@ -189,7 +200,7 @@ def build_model(config:TrainConfig, # the run's settings
         if not vectors: raise CorpusError(config.embeddings, None, "no vector for any word of the data set (an empty file, or another language?)")
         vocabs['words'] = vocabs['words'].extend([word for word, _ in vectors])
         embeddings, coverage = load_embeddings(vectors, vocabs['words'], counts=counts)
-        log(f"embeddings {config.embeddings}: {coverage}")
+        log(coverage_sentence(config.embeddings, coverage))
     word_dim = embeddings.shape[1] if embeddings is not None else config.word_dim
     model = BiLSTMCRF(ModelConfig.from_vocabs(vocabs, config, word_dim=word_dim), vocabs, embeddings)
     model.encoder.words.weight.requires_grad_(not (config.freeze_embeddings and config.embeddings))
@@ -281,18 +292,38 @@ def output_lock(folder:str|Path # the run's output folder
     try: yield
     finally: lock.unlink(missing_ok=True)
 
+# %% ../nbs/06_train.ipynb #q2600052
+def in_workdir(config:TrainConfig # the run's settings
+              ) -> TrainConfig:
+    "`config` with its relative output_dir, cache_dir, log_dir and SQLite (or folder) tracking_uri taken inside `workdir`; unchanged without one."
+    if not config.workdir: return config
+    inside = lambda p: str(Path(p) if Path(p).is_absolute() else Path(config.workdir)/p)
+    uri = config.tracking_uri
+    if uri.startswith('sqlite:///') and not uri.startswith('sqlite:////'): uri = 'sqlite:///' + inside(uri[len('sqlite:///'):])
+    elif '://' not in uri: uri = inside(uri)
+    return replace(config, output_dir=inside(config.output_dir), cache_dir=inside(config.cache_dir), log_dir=inside(config.log_dir),
+                   tracking_uri=uri, workdir=None)
+
+def files_note(config:TrainConfig) -> str:
+    "The line that tells the console where the run writes its files."
+    uri = config.tracking_uri
+    store = f"MLflow in {uri[len('sqlite:///'):]} (artifacts in {Path(uri[len('sqlite:///'):]).parent/'mlartifacts'})" if uri.startswith('sqlite:///') else f"MLflow at {uri}"
+    return (f"writing the model to {config.output_dir}, encoded data to {config.cache_dir}, the log to {config.log_dir}, {store}"
+            f" (relative paths are in {Path.cwd()}; workdir= or the *_dir options move them)")
+
 # %% ../nbs/06_train.ipynb #707b0a94
 def train(config:TrainConfig, # the settings of the run
           callbacks:list=() # more callbacks, e.g. your own
          ) -> dict:
     "Train a BiLSTM-CRF, keep the best model in `config.output_dir`, track the run in MLflow."
+    config = in_workdir(config)
     out = Path(config.output_dir)
     if config.resume: config = resumed_settings(config)
     files = run_files(config)  # fails now, naming a missing split file
     check_tracking(config.tracking_uri)
     with output_lock(out):
         seed_everything(config.seed)
-        splits, notes = read_splits(config, files), []
+        splits, notes = read_splits(config, files), [files_note(config)]
         model = build_model(config, splits['train'], data_tokens(config, splits, files['test']), log=notes.append)
         corpora = encoded_splits(config, files, model.vocabs)
         config.to_yaml(out/'train_config.yaml')

@@ -43,3 +43,22 @@ def test_cli_starts_without_torch_or_mlflow():
     code = "import sys; sys.argv = ['ner-bilstm-crf', '--version']\nfrom ner_bilstm_crf.cli import main\ntry: main()\nexcept SystemExit: pass\nprint(sorted(m for m in ('torch', 'mlflow', 'pandas', 'matplotlib') if m in sys.modules))"
     res = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120)
     assert res.stdout.strip().endswith('[]'), res.stdout + res.stderr
+
+def test_flags_say_what_they_turn_off():
+    "A `--no-NAME` flag's help says that it turns NAME off, not what NAME does with '(default: True)'; a verb says what it does."
+    helps = {verb: ' '.join(cli(verb, '--help').stdout.split()) for verb in ('train', 'evaluate', 'predict', 'ui')}
+    assert '--no-progress turn progress off; it is on unless this flag is given: show a progress bar' in helps['train']
+    assert '--no-locked_dropout turn locked_dropout off; it is on unless this flag is given: one dropout mask' in helps['train']
+    assert '--no-verbose turn verbose off; it is on unless this flag is given: print the scores' in helps['evaluate']
+    assert '--no-progress turn progress off' in helps['predict']
+    assert all('(default: True)' not in h for h in helps.values()), helps
+    assert 'Try a model in the browser' in helps['ui'] and 'exit status' not in helps['ui']
+
+def test_predict_says_where_its_output_went(demo, tmp_path):
+    (tmp_path/'texts.txt').write_text("Justin Bieber was spotted in Los Angeles\n")
+    res = cli('predict', str(demo['model']), 'texts.txt', '--no-progress', cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip().splitlines()[-1] == 'predictions written to predictions.jsonl (the default output; -o FILE writes elsewhere)'
+    assert (tmp_path/'predictions.jsonl').is_file()
+    res = cli('predict', str(demo['model']), 'texts.txt', '-o', 'out.conll', '--no-progress', cwd=tmp_path)
+    assert res.returncode == 0 and res.stdout.strip().splitlines()[-1] == 'predictions written to out.conll', res.stdout + res.stderr

@@ -56,9 +56,9 @@ def main():
         row = run_seed(replace(base, seed=seed, output_dir=str(out/f'seed{seed}')), args.retrain)
         rows.append(row)
         wall = 'earlier run' if row['wall_min'] is None else f"{row['wall_min']:.1f}"
-        print(f"| {seed} | {row['epochs']} | {row['best_epoch']} | {100 * row['valid_f1']:.2f} | {100 * row['test_f1']:.2f} | {wall} |", flush=True)
-    test = [100 * r['test_f1'] for r in rows]
-    valid = [100 * r['valid_f1'] for r in rows]
+        print(f"| {seed} | {row['epochs']} | {row['best_epoch']} | {row['valid_f1']:.2f} | {row['test_f1']:.2f} | {wall} |", flush=True)
+    test = [r['test_f1'] for r in rows]
+    valid = [r['valid_f1'] for r in rows]
     sd = lambda xs: statistics.stdev(xs) if len(xs) > 1 else 0.0
     print(f"\ntest F1 {statistics.mean(test):.2f} ± {sd(test):.2f}, valid F1 {statistics.mean(valid):.2f} ± {sd(valid):.2f} over {len(rows)} seed(s)")
 

@@ -49,7 +49,7 @@ def run_recipe(config:TrainConfig, budget_min:float, retrain:bool) -> list[dict]
 
 def first_reached(history:list[dict], threshold:float) -> dict|None:
     "The first epoch whose validation F1 reached `threshold` (in %), or None."
-    return next((h for h in history if 100 * h['valid_f1'] >= threshold), None)
+    return next((h for h in history if h['valid_f1'] >= threshold), None)
 
 def plot(curves:dict, thresholds:list[float], path:str):
     "Valid (dashed) and test (solid) F1 against minutes, one colour per recipe."
@@ -58,10 +58,10 @@ def plot(curves:dict, thresholds:list[float], path:str):
     fig, ax = plt.subplots(figsize=(8, 4.5))
     for (name, history), colour in zip(curves.items(), plt.rcParams['axes.prop_cycle'].by_key()['color']):
         minutes = [h['seconds'] / 60 for h in history]
-        ax.plot(minutes, [100 * h['test_f1'] for h in history], '-o', ms=3, color=colour, label=f'{name}: test')
-        ax.plot(minutes, [100 * h['valid_f1'] for h in history], '--', color=colour, alpha=0.7, label=f'{name}: valid')
+        ax.plot(minutes, [h['test_f1'] for h in history], '-o', ms=3, color=colour, label=f'{name}: test')
+        ax.plot(minutes, [h['valid_f1'] for h in history], '--', color=colour, alpha=0.7, label=f'{name}: valid')
     for t in thresholds: ax.axhline(t, color='grey', lw=0.6, ls=':')
-    best = max(100 * h[k] for hs in curves.values() for h in hs for k in ('valid_f1', 'test_f1'))
+    best = max(h[k] for hs in curves.values() for h in hs for k in ('valid_f1', 'test_f1'))
     ax.set(xlabel='wall-clock minutes (training and validation)', ylabel='entity F1 (%)', ylim=(best - 8, best + 1),
            title='Time to F1')
     ax.grid(alpha=0.3); ax.legend(fontsize=8, loc='lower right'); fig.tight_layout(); fig.savefig(path, dpi=110)
@@ -88,8 +88,8 @@ def main():
         reached = [first_reached(history, t) for t in args.thresholds]
         best = best_record(history)
         cells = ['not reached' if h is None else f"{h['seconds'] / 60:.1f} ({h['epoch']})" for h in reached]
-        print(f"| {name} | {len(history)} | {' | '.join(cells)} | {100 * best['valid_f1']:.2f} ({best['epoch']}, {best['seconds'] / 60:.1f}) "
-              f"| {100 * best['test_f1']:.2f} |", flush=True)
+        print(f"| {name} | {len(history)} | {' | '.join(cells)} | {best['valid_f1']:.2f} ({best['epoch']}, {best['seconds'] / 60:.1f}) "
+              f"| {best['test_f1']:.2f} |", flush=True)
     plot(curves, args.thresholds, args.plot)
     print(f"\nplot: {args.plot}")
 

@@ -4,7 +4,8 @@
 
 # %% ../nbs/07_evaluate.ipynb #f9ed03b7
 from __future__ import annotations
-import json, sys, time
+import io, json, sys, time
+from functools import cache
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -16,12 +17,13 @@ from .data import Sentence, atomic_output, read_conll, write_conll, convert_tags
 from .loader import encode_sentences
 from .tagger import BiLSTMCRF, resolve_device, predict_batches
 from .learner import check_tracking
+from .data import quiet_mlflow
 
 # %% auto #0
 __all__ = ['PLOT_FILES', 'TRAINING_METRICS', 'conlleval_scores', 'conlleval_report', 'write_predictions', 'read_predictions',
-           'predict_sentences', 'plot_split_f1', 'plot_type_f1', 'type_confusion', 'plot_confusion', 'mlflow_run',
-           'training_history', 'plot_training_curves', 'save_plots', 'flat_metrics', 'log_evaluation', 'evaluate',
-           'entity_errors', 'frequent_errors', 'scores_by_length']
+           'predict_sentences', 'new_figure', 'plot_split_f1', 'plot_type_f1', 'type_confusion', 'plot_confusion',
+           'mlflow_run', 'training_history', 'plot_training_curves', 'save_plots', 'flat_metrics', 'log_evaluation',
+           'training_overlap', 'evaluate', 'entity_errors', 'frequent_errors', 'scores_by_length']
 
 # %% ../nbs/07_evaluate.ipynb #e9182d96
 def _entity_counts(gold:list[list[str]], pred:list[list[str]]) -> dict[str, Counter]:
@@ -41,26 +43,37 @@ def _check_shapes(gold:list[list[str]], pred:list[list[str]]):
 def conlleval_scores(gold:list[list[str]], # gold tags, one list per sentence
                      pred:list[list[str]] # predicted tags, in the same shape
                     ) -> dict:
-    "conlleval's counts, token accuracy, and micro, macro and per-type precision, recall and F1 (as fractions)."
+    "conlleval's counts, token accuracy, and micro, macro and per-type precision, recall and F1, in percent as conlleval prints them."
     from seqeval.metrics import accuracy_score, classification_report
     _check_shapes(gold, pred)
     counts = _entity_counts(gold, pred)
     types = sorted(set(counts['gold']) | set(counts['found']))
     report = classification_report(gold, pred, output_dict=True, zero_division=0) if types else {}
-    prf = lambda d: dict(precision=float(d.get('precision', 0.)), recall=float(d.get('recall', 0.)), f1=float(d.get('f1-score', 0.)))
+    prf = lambda d: dict(precision=100 * float(d.get('precision', 0.)), recall=100 * float(d.get('recall', 0.)), f1=100 * float(d.get('f1-score', 0.)))
     return dict(tokens=sum(map(len, gold)), **{k: sum(c.values()) for k, c in counts.items()},
-                accuracy=float(accuracy_score(gold, pred)) if gold else 0., **prf(report.get('micro avg', {})),
+                accuracy=100 * float(accuracy_score(gold, pred)) if gold else 0., **prf(report.get('micro avg', {})),
                 macro=prf(report.get('macro avg', {})),
                 types={t: dict(**prf(report[t]), **{k: counts[k][t] for k in counts}) for t in types},
-                report=classification_report(gold, pred, digits=4, zero_division=0) if types else '')
+                report=_percent_report(report))
+
+def _percent_report(report:dict # seqeval's classification report as a dict
+                   ) -> str:
+    "seqeval's classification report as text, in percent with two decimals like every other score here."
+    if not report: return ''
+    width = max(map(len, report))
+    rows = [f"{'':>{width}}  precision     recall   f1-score    support", '']
+    for name, d in report.items():
+        if name == 'micro avg': rows.append('')
+        rows.append(f"{name:>{width}}  {100 * d['precision']:9.2f}  {100 * d['recall']:9.2f}  {100 * d['f1-score']:9.2f}  {int(d['support']):9d}")
+    return '\n'.join(rows) + '\n'
 
 # %% ../nbs/07_evaluate.ipynb #1a6d6aab
 def conlleval_report(scores:dict # the result of conlleval_scores
                     ) -> str:
     "The scores in the layout of conlleval's output: percentages with two decimals, a line per type."
-    prf = lambda d: f"precision: {100 * d['precision']:6.2f}%; recall: {100 * d['recall']:6.2f}%; FB1: {100 * d['f1']:6.2f}"
+    prf = lambda d: f"precision: {d['precision']:6.2f}%; recall: {d['recall']:6.2f}%; FB1: {d['f1']:6.2f}"
     lines = [f"processed {scores['tokens']} tokens with {scores['gold']} phrases; found: {scores['found']} phrases; correct: {scores['correct']}."]
-    if scores['tokens']: lines.append(f"accuracy: {100 * scores['accuracy']:6.2f}%; " + prf(scores))
+    if scores['tokens']: lines.append(f"accuracy: {scores['accuracy']:6.2f}%; " + prf(scores))
     return '\n'.join(lines + [f"{t:>17}: {prf(d)}  {d['found']}" for t, d in scores['types'].items()])
 
 # %% ../nbs/07_evaluate.ipynb #e916ba31
@@ -91,13 +104,28 @@ def predict_sentences(model:BiLSTMCRF, # a trained model
     scheme = detect_scheme(s.tags for s in sentences)
     return [convert_tags(t.tags, scheme) for t in predict_batches(model, corpus, batch_size)]
 
+# %% ../nbs/07_evaluate.ipynb #q2600021
+@cache
+def _figure_class():
+    "A matplotlib `Figure` that shows itself as a PNG wherever IPython displays it, made on first use (matplotlib loads slowly)."
+    from matplotlib.figure import Figure
+    class PNGFigure(Figure):
+        "A figure made without pyplot that Jupyter and nbdev's docs show as a PNG image."
+        def _repr_png_(self):
+            buf = io.BytesIO(); self.savefig(buf, format='png', dpi=100); return buf.getvalue()
+    return PNGFigure
+
+def new_figure(**kwargs # what matplotlib's `Figure` takes: figsize, dpi, ...
+              ):
+    "A figure without pyplot's global state that a Jupyter kernel displays as a PNG image (a bare `Figure` shows only its repr there)."
+    return _figure_class()(**kwargs)
+
 # %% ../nbs/07_evaluate.ipynb #f0bac2c1
 def plot_split_f1(results:dict # split name -> conlleval_scores
                  ):
     "A bar chart of the entity F1 (conlleval, micro) of each split."
-    from matplotlib.figure import Figure
-    fig = Figure(figsize=(5, 3.5)); ax = fig.subplots()
-    f1 = [100 * s['f1'] for s in results.values()]
+    fig = new_figure(figsize=(5, 3.5)); ax = fig.subplots()
+    f1 = [s['f1'] for s in results.values()]
     bars = ax.bar(list(results), f1, color=[f'C{i}' for i in range(len(results))])
     ax.bar_label(bars, fmt='%.2f')
     ax.set_ylim(0, min(100, 1.2 * max(f1, default=0) + 5))
@@ -108,12 +136,11 @@ def plot_split_f1(results:dict # split name -> conlleval_scores
 def plot_type_f1(results:dict # split name -> conlleval_scores
                 ):
     "Horizontal bars of the F1 of each entity type, one bar per split."
-    from matplotlib.figure import Figure
     types = sorted({t for s in results.values() for t in s['types']})
-    fig = Figure(figsize=(6, 1.2 + 0.25 * len(results) * max(len(types), 1))); ax = fig.subplots()
+    fig = new_figure(figsize=(6, 1.2 + 0.25 * len(results) * max(len(types), 1))); ax = fig.subplots()
     height = 0.8 / len(results)
     for k, (split, s) in enumerate(results.items()):
-        ax.barh(np.arange(len(types)) + k * height, [100 * s['types'].get(t, {}).get('f1', 0.) for t in types], height, label=split, color=f'C{k}')
+        ax.barh(np.arange(len(types)) + k * height, [s['types'].get(t, {}).get('f1', 0.) for t in types], height, label=split, color=f'C{k}')
     ax.set_yticks(np.arange(len(types)) + height * (len(results) - 1) / 2, types); ax.invert_yaxis()
     ax.set(xlabel='F1 (%)', xlim=(0, 100), title='F1 by entity type'); ax.legend(loc='lower right')
     fig.tight_layout()
@@ -136,10 +163,9 @@ def plot_confusion(confusion, # counts from type_confusion
                    title:str='Token confusion by entity type' # the plot's title
                   ):
     "A heat map of the row-normalised confusion matrix, each cell labelled with its fraction."
-    from matplotlib.figure import Figure
     rates = confusion.div(confusion.sum(axis=1).replace(0, 1), axis=0).to_numpy()
     n = len(confusion)
-    fig = Figure(figsize=(2.5 + 0.75 * n, 1.5 + 0.65 * n)); ax = fig.subplots()
+    fig = new_figure(figsize=(2.5 + 0.75 * n, 1.5 + 0.65 * n)); ax = fig.subplots()
     image = ax.imshow(rates, cmap='Blues', vmin=0, vmax=1)
     for i, j in np.ndindex(rates.shape):
         ax.text(j, i, f'{rates[i, j]:.2f}', ha='center', va='center', fontsize=8, color='white' if rates[i, j] > 0.5 else 'black')
@@ -165,6 +191,7 @@ def training_history(model_dir:str|Path # a model folder written by train
     try: check_tracking(run['tracking_uri'])
     except ValueError as e: print(f"warning: no training curves: {e}", file=sys.stderr); return []
     from mlflow import MlflowClient
+    quiet_mlflow()
     client = MlflowClient(run['tracking_uri'])
     series = {k: {m.step: m.value for m in client.get_metric_history(run['run_id'], k)} for k in ('loss', 'valid_f1')}
     return [dict(epoch=e, loss=series['loss'][e], valid_f1=series['valid_f1'].get(e)) for e in sorted(series['loss'])]
@@ -173,12 +200,11 @@ def training_history(model_dir:str|Path # a model folder written by train
 def plot_training_curves(history:list[dict] # epochs from training_history
                         ):
     "Training loss and validation F1 per epoch, side by side, with the best epoch marked."
-    from matplotlib.figure import Figure
-    fig = Figure(figsize=(9, 3.5)); loss_ax, f1_ax = fig.subplots(1, 2)
+    fig = new_figure(figsize=(9, 3.5)); loss_ax, f1_ax = fig.subplots(1, 2)
     epochs = [h['epoch'] for h in history]
     loss_ax.plot(epochs, [h['loss'] for h in history], marker='o')
     loss_ax.set(xlabel='epoch', ylabel='loss (NLL per sentence)', title='training loss')
-    f1 = [100 * h['valid_f1'] if h['valid_f1'] is not None else np.nan for h in history]
+    f1 = [h['valid_f1'] if h['valid_f1'] is not None else np.nan for h in history]
     f1_ax.plot(epochs, f1, marker='o', color='C1')
     if history and not np.isnan(f1).all():
         best = int(np.nanargmax(f1)); f1_ax.axvline(epochs[best], color='grey', ls=':', label=f'best: epoch {epochs[best]}'); f1_ax.legend()
@@ -226,10 +252,28 @@ def log_evaluation(model_dir:str|Path, # a model folder written by train
     check_tracking(run['tracking_uri'])
     from mlflow import MlflowClient
     from mlflow.entities import Metric
+    quiet_mlflow()
     client, now = MlflowClient(run['tracking_uri']), int(time.time() * 1000)
     client.log_batch(run['run_id'], metrics=[Metric(k, v, now, 0) for k, v in metrics.items()])
     for p in paths: client.log_artifact(run['run_id'], str(p), 'evaluation')
     return run['run_id']
+
+# %% ../nbs/07_evaluate.ipynb #q2600032
+def training_overlap(model_dir:str|Path, # a model folder written by train
+                     dataset:str, # the data set being scored
+                     sizes:dict[str, int] # split name -> its number of sentences
+                    ) -> dict[str, int]:
+    "How many sentences of each split the model trained on: the train split, and the share of valid that `train_with_valid` moved; {} for another data set."
+    import yaml
+    path = Path(model_dir)/'train_config.yaml'
+    settings = yaml.safe_load(path.read_text(encoding='utf-8')) or {} if path.is_file() else {}
+    try: same = dataset_dir(settings['dataset']).resolve() == dataset_dir(dataset).resolve()
+    except (KeyError, OSError): same = False
+    if not same: return {}
+    share, overlap = float(settings.get('train_with_valid') or 0), {}
+    if 'train' in sizes: overlap['train'] = sizes['train']
+    if share and sizes.get('valid'): overlap['valid'] = min(round(sizes['valid'] * share), sizes['valid'] - 1)  # as run_files moves them
+    return overlap
 
 # %% ../nbs/07_evaluate.ipynb #49b1346e
 def _predict_split(model:BiLSTMCRF, path:Path, out:Path, split:str, encoding:str, batch_size:int) -> tuple[list[Sentence], list[list[str]], Path]:
@@ -247,9 +291,16 @@ def _check_types(model:BiLSTMCRF, splits:dict):
             raise ValueError(f"the {split} split's entity types ({', '.join(sorted(found))}) are none of the model's ({', '.join(sorted(known))}): is it the data set the model was trained on?")
         if found - known: print(f"warning: the model never learned the {split} split's types {', '.join(sorted(found - known))}: they count as misses", file=sys.stderr)
 
-def _print_summary(results:dict, paths:list[Path]):
-    "Print the scores of every split, the conlleval and classification reports of the last, and the files written."
-    for split, s in results.items(): print(f"{split:>5}: precision {100 * s['precision']:6.2f}%  recall {100 * s['recall']:6.2f}%  FB1 {100 * s['f1']:6.2f}")
+def _trained_note(trained:int, total:int) -> str:
+    "What the summary line of a split says about its overlap with the training data."
+    if not trained: return ''
+    if trained == total: return f"  (trained on: all {total:,} sentences)"
+    return f"  (trained on {trained:,} of its {total:,} sentences: not a held-out score)"
+
+def _print_summary(results:dict, paths:list[Path], trained_on:dict|None=None):
+    "Print the scores of every split (and how much of it was trained on: split -> (sentences, of)), the reports of the last, and the files written."
+    for split, s in results.items():
+        print(f"{split:>5}: precision {s['precision']:6.2f}%  recall {s['recall']:6.2f}%  FB1 {s['f1']:6.2f}" + _trained_note(*(trained_on or {}).get(split, (0, 0))))
     last = list(results)[-1]
     print(f"\n{last}:\n{conlleval_report(results[last])}\n\n{results[last]['report']}")
     print('wrote:\n' + '\n'.join(f'  {p}' for p in paths))
@@ -262,9 +313,11 @@ def evaluate(model_dir:str, # a model folder written by train
              results_dir:str='results', # where the predictions, plots and metrics.json go
              batch_size:int=64, # sentences per batch
              device:str='auto', # 'auto' (CUDA when there is one), 'cpu' or 'cuda'
-             verbose:bool=True # print the scores, the report of the last split and the files written
+             verbose:bool=True, # print the scores, the report of the last split and the files written
+             workdir:str|None=None # a folder that relative model_dir and results_dir are taken inside, as `TrainConfig.workdir` does (None: the current folder)
             ) -> dict:
     "Score a model on the splits of a data set as conlleval does, plot and save the results, and log them to the model's MLflow run."
+    if workdir: model_dir, results_dir = (str(Path(p) if Path(p).is_absolute() else Path(workdir)/p) for p in (model_dir, results_dir))
     names, files, out = [s.strip() for s in splits.split(',') if s.strip()], split_files(dataset_dir(dataset)), Path(results_dir)
     if not names or set(names) - set(files): raise ValueError(f"splits {splits!r}: use a comma-separated list of {', '.join(files)}")
     model = BiLSTMCRF.load(model_dir, device=str(resolve_device(device)))
@@ -272,13 +325,15 @@ def evaluate(model_dir:str, # a model folder written by train
     predicted = {split: _predict_split(model, files[split], out, split, encoding, batch_size) for split in names}
     _check_types(model, {split: sents for split, (sents, _, _) in predicted.items()})
     results = {split: conlleval_scores([s.tags for s in sents], pred) for split, (sents, pred, _) in predicted.items()}
+    sizes = {split: len(sents) for split, (sents, _, _) in predicted.items()}
+    trained_on = training_overlap(model_dir, dataset, sizes)
     sents, pred, _ = predicted[names[-1]]
     figures = dict(f1_scores=plot_split_f1(results), f1_by_type=plot_type_f1(results), training_curves=plot_training_curves(training_history(model_dir)),
                    confusion=plot_confusion(type_confusion([s.tags for s in sents], pred), f'{names[-1]}: token confusion by entity type'))
     metrics = out/'metrics.json'
-    with atomic_output(metrics) as tmp: tmp.write_text(json.dumps(dict(model_dir=str(Path(model_dir).resolve()), dataset=str(dataset), splits=results), indent=1))
+    with atomic_output(metrics) as tmp: tmp.write_text(json.dumps(dict(model_dir=str(Path(model_dir).resolve()), dataset=str(dataset), splits=results, trained_on=trained_on), indent=1))
     paths = save_plots(figures, out) + [metrics] + [p for _, _, p in predicted.values()]
-    if verbose: _print_summary(results, paths)
+    if verbose: _print_summary(results, paths, {split: (n, sizes[split]) for split, n in trained_on.items()})
     log_evaluation(model_dir, flat_metrics(results), paths)  # last: a tracking failure loses no score or file
     return results
 
@@ -308,11 +363,14 @@ def entity_errors(sentences:list[Sentence], # the sentences, with their gold tag
 # %% ../nbs/07_evaluate.ipynb #b7387cc1
 def frequent_errors(errors, # the DataFrame of entity_errors
                     kind:str='false negative', # 'false negative' or 'false positive'
-                    n:int=10 # how many to keep
+                    n:int=10, # how many to keep
+                    avoid:tuple[str, ...]=() # word beginnings (lowercase) that no shown text or example may contain, e.g. profanity for a class
                    ):
-    "The `n` most frequent errors of one kind: type, text, count, most common cause and an example sentence."
-    rows = errors[errors.kind == kind]
-    grouped = rows.groupby(['type', 'text'], sort=False).agg(count=('sentence', 'size'), cause=('cause', lambda c: c.mode().iloc[0]), example=('tokens', 'first'))
+    "The `n` most frequent errors of one kind: type, text, count, most common cause and an example sentence (one without an `avoid` word)."
+    clean = lambda text: not any(w.lower().startswith(avoid) for w in text.split()) if avoid else True
+    rows = errors[(errors.kind == kind) & errors.text.map(clean)]
+    example = lambda ts: next((t for t in ts if clean(t)), '')
+    grouped = rows.groupby(['type', 'text'], sort=False).agg(count=('sentence', 'size'), cause=('cause', lambda c: c.mode().iloc[0]), example=('tokens', example))
     return grouped.sort_values('count', ascending=False, kind='stable').head(n).reset_index()
 
 # %% ../nbs/07_evaluate.ipynb #496caa1f

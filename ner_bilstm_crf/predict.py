@@ -12,7 +12,7 @@ from typing import Iterable, Iterator, NamedTuple
 from fastcore.basics import patch, chunked
 from tqdm.auto import tqdm
 
-from .data import Sentence, SCHEMES, atomic_output, check_tag, convert_tags, read_conll, tags_to_spans, write_conll
+from .data import Sentence, SCHEMES, atomic_output, check_tag, convert_tags, read_conll, tags_to_spans, write_conll, quiet_mlflow
 from .onnx import OnnxTagger, export_onnx, is_onnx_folder
 
 # %% auto #0
@@ -150,6 +150,7 @@ def model_folder(model:str|Path, # a model folder, or a registered model's URI: 
 def _tracking(uri:str):
     "Use `uri` as MLflow's tracking and registry URI inside the block."
     import mlflow
+    quiet_mlflow()
     previous = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
     mlflow.set_tracking_uri(uri); mlflow.set_registry_uri(uri)
     try: yield
@@ -523,16 +524,16 @@ def log_tagger(model_dir:str|Path, # a model folder written by `train`, with its
     return f"runs:/{run['run_id']}/{artifact_path}"
 
 # %% ../nbs/09_predict.ipynb #r0000002
-def promotion(score:float, # the new version's best validation F1
+def promotion(score:float, # the new version's best validation F1, in percent
               dataset:str, # the data set it was trained on
-              champion:dict|None # the current champion's version tags (`dataset`, `best_valid_f1`, `version`), or None
+              champion:dict|None # the current champion's version tags (`dataset`, `best_valid_f1`, `f1_scale`, `version`), or None
              ) -> tuple[str, str]:
     "The alias a new version gets ('champion' or 'challenger') and why."
     if champion is None: return 'champion', 'the first version: it becomes the champion'
     if champion['dataset'] != dataset: return 'challenger', f"the champion (version {champion['version']}) was trained on {champion['dataset']}, not {dataset}: not comparable"
-    old = float(champion['best_valid_f1'])
-    if score > old: return 'champion', f"best_valid_f1 {score:.4f} beats the champion's (version {champion['version']}) {old:.4f}"
-    return 'challenger', f"best_valid_f1 {score:.4f} does not beat the champion's (version {champion['version']}) {old:.4f}"
+    old = float(champion['best_valid_f1']) * (1 if champion.get('f1_scale') == 'percent' else 100)  # versions before the percent scale kept fractions
+    if score > old: return 'champion', f"best_valid_f1 {score:.2f} beats the champion's (version {champion['version']}) {old:.2f}"
+    return 'challenger', f"best_valid_f1 {score:.2f} does not beat the champion's (version {champion['version']}) {old:.2f}"
 
 # %% ../nbs/09_predict.ipynb #r0000004
 def register_tagger(model_dir:str|Path, # a model folder written by `train`, with its mlflow_run.json
@@ -546,12 +547,12 @@ def register_tagger(model_dir:str|Path, # a model folder written by `train`, wit
     client = MlflowClient(run['tracking_uri'], registry_uri=run['tracking_uri'])
     trained = client.get_run(run['run_id'])
     metrics, dataset = trained.data.metrics, trained.data.tags.get('dataset', '')
-    tags = dict(dataset=dataset, **{k: f"{metrics[k]:.6f}" for k in ('best_valid_f1', 'valid_f1', 'test_f1') if k in metrics})
+    tags = dict(dataset=dataset, **{k: f"{metrics[k]:.4f}" for k in ('best_valid_f1', 'valid_f1', 'test_f1') if k in metrics}, f1_scale='percent')
     try: champion = client.get_model_version_by_alias(registered_model, 'champion')
     except MlflowException: champion = None
     with _tracking(run['tracking_uri']): version = mlflow.register_model(uri, registered_model, tags=tags)
     alias, reason = promotion(metrics.get('best_valid_f1', -1.0), dataset, champion and {**champion.tags, 'version': champion.version})
     client.set_registered_model_alias(registered_model, alias, version.version)
     summary = (f"run {run['run_id']} ({trained.info.run_name}): {registered_model} version {version.version}, "
-               + ', '.join(f"{k} {v}" for k, v in tags.items() if k != 'dataset') + f"; {alias}: {reason}")
+               + ', '.join(f"{k} {v}" for k, v in tags.items() if k not in ('dataset', 'f1_scale')) + f"; {alias}: {reason}")
     return dict(run_id=run['run_id'], version=int(version.version), alias=alias, reason=reason, summary=summary)

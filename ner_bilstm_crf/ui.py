@@ -14,7 +14,7 @@ from .onnx import is_onnx_folder
 
 # %% auto #0
 __all__ = ['ENTITY_COLUMNS', 'EXAMPLE_TEXT', 'confident', 'entity_rows', 'sentences_of', 'nbest_rows', 'tag_upload', 'model_card',
-           'app', 'ui_script', 'streamlit_command', 'serve_ui']
+           'app', 'card_html', 'ui_script', 'streamlit_command', 'serve_ui']
 
 # %% ../nbs/10_ui.ipynb #0c000007
 ENTITY_COLUMNS = ('text', 'label', 'start', 'end', 'score')
@@ -73,7 +73,7 @@ def _metrics(folder:Path) -> dict:
     path = folder/'metrics.json'
     if not path.is_file(): return {}
     splits = json.loads(path.read_text()).get('splits', {})
-    return {f'{split} F1': round(r['f1'], 4) for split, r in splits.items() if isinstance(r, dict) and 'f1' in r}
+    return {f'{split} F1': round(r['f1'], 2) for split, r in splits.items() if isinstance(r, dict) and 'f1' in r}
 
 def model_card(tagger:NERTagger, # the loaded tagger
                folder:str|Path # its model folder (saved or exported)
@@ -88,7 +88,7 @@ def model_card(tagger:NERTagger, # the loaded tagger
     if (folder/'history.json').is_file():
         history = json.loads((folder/'history.json').read_text())
         scores = [h['valid_f1'] for h in history if h.get('valid_f1') is not None]
-        card.update({'epochs': len(history), **({'best valid F1': round(max(scores), 4)} if scores else {})})
+        card.update({'epochs': len(history), **({'best valid F1': round(max(scores), 2)} if scores else {})})
     card.update(_metrics(folder))
     if (folder/'mlflow_run.json').is_file():
         run = json.loads((folder/'mlflow_run.json').read_text())
@@ -124,12 +124,23 @@ def app(model:str, # a model folder (saved or exported), or a registered model: 
     _upload_panel(st, tagger)
 
 # %% ../nbs/10_ui.ipynb #0c000016
+def card_html(card:dict # from model_card
+             ) -> str:
+    "The model card as an HTML list, each name above its value, long values (paths, types, run ids) wrapped, the MLflow run linked where it can be."
+    import html
+    link, rows = card.get('run link'), []
+    for name, value in card.items():
+        if name == 'run link': continue
+        shown = html.escape(str(value))
+        if name == 'MLflow run' and link: shown = f'<a href="{html.escape(link)}" target="_blank">{shown}</a>'
+        rows.append(f'<dt style="font-weight:600;margin-top:0.45em">{html.escape(name)}</dt>'
+                    f'<dd style="margin:0;overflow-wrap:anywhere;font-size:0.9em">{shown}</dd>')
+    return '<dl style="margin:0">' + ''.join(rows) + '</dl>'
+
 def _card_panel(st, card:dict):
-    "The model card in the sidebar, with the MLflow run as a link where there is one."
+    "The model card in the sidebar: a name and its whole value on each line, the MLflow run as a link where there is one."
     st.header('Model card')
-    link = card.pop('run link', None)
-    st.table({'': list(card), 'value': [str(v) for v in card.values()]})
-    if link: st.markdown(f"[MLflow run]({link})")
+    st.markdown(card_html(card), unsafe_allow_html=True)
 
 def _nbest_panel(st, pd, tagger:NERTagger, text:str):
     "The n best readings of one sentence of `text`."
@@ -139,7 +150,7 @@ def _nbest_panel(st, pd, tagger:NERTagger, text:str):
     i = st.selectbox('Sentence', range(len(sentences)), key='sentence', format_func=lambda i: text[sentences[i][0].start:sentences[i][-1].end][:100])
     n = st.slider('Readings', 1, 10, 5, key='n')
     rows = nbest_rows(text, sentences[i], tagger.nbest([t.text for t in sentences[i]], n))
-    st.dataframe(pd.DataFrame(rows, columns=['rank', 'probability', 'entities', 'tags']), hide_index=True)
+    st.table(pd.DataFrame(rows, columns=['rank', 'probability', 'entities', 'tags']))  # a table wraps long readings where a data grid cuts them
 
 def _upload_panel(st, tagger:NERTagger):
     "Tag an uploaded text or CoNLL file and offer the predictions as JSON Lines and CoNLL."

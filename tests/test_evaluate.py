@@ -54,13 +54,13 @@ def test_hand_checked_sentence(hand_file, i):
     s = conlleval_scores([sents[i].tags], [pred[i]])
     counts, percents = BY_HAND[i]
     assert (s['gold'], s['found'], s['correct']) == counts
-    assert [round(100 * s[k], 2) for k in ('accuracy', 'precision', 'recall', 'f1')] == list(percents)
+    assert [round(s[k], 2) for k in ('accuracy', 'precision', 'recall', 'f1')] == list(percents)  # percent, as conlleval
 
 def test_per_type_counts_and_macro(hand_file):
     sents, pred = read_predictions(hand_file)
     s = conlleval_scores([s.tags for s in sents], pred)
     assert {t: (d['gold'], d['found'], d['correct']) for t, d in s['types'].items()} == {'LOC': (1, 2, 1), 'ORG': (1, 1, 0), 'PER': (4, 2, 1)}
-    assert round(100 * s['macro']['f1'], 2) == round((66.6667 + 0 + 33.3333) / 3, 2)
+    assert round(s['macro']['f1'], 2) == round((66.6667 + 0 + 33.3333) / 3, 2)
     assert 'micro avg' in s['report'] and 'PER' in s['report']
 
 def test_predictions_file_round_trip(hand_file, tmp_path):
@@ -87,10 +87,10 @@ def check_results(results_dir:Path, data:Path, splits=('train', 'valid', 'test')
         gold_sents = list(read_conll(data/f'{split}.txt'))
         assert s['tokens'] == sum(map(len, gold_sents))
         assert s['gold'] == sum(t.startswith('B-') for g in gold_sents for t in g.tags)  # the data is IOB2
-        assert 0 <= s['correct'] <= min(s['gold'], s['found']) and 0 <= s['f1'] <= 1
+        assert 0 <= s['correct'] <= min(s['gold'], s['found']) and 0 <= s['f1'] <= 100
         sents, pred = read_predictions(results_dir/f'predictions_{split}.txt')
         assert [x.tokens for x in sents] == [x.tokens for x in gold_sents] and [x.tags for x in sents] == [x.tags for x in gold_sents]
-        assert s['f1'] == pytest.approx(f1_score([x.tags for x in sents], pred), abs=1e-12)
+        assert s['f1'] == pytest.approx(100 * f1_score([x.tags for x in sents], pred), abs=1e-10)
     for name in PLOT_FILES.values():
         png = (results_dir/name).read_bytes()
         assert png[:8] == b'\x89PNG\r\n\x1a\n' and len(png) > 5000, name
@@ -109,6 +109,8 @@ def test_evaluate_writes_plots_metrics_and_logs_to_the_run(trained, tmp_path, ca
     assert conlleval_report(results['test']) in printed and results['test']['report'] in printed  # the test split's reports
     assert re.search(r'processed \d+ tokens with \d+ phrases; found: \d+ phrases; correct: \d+\.', printed)
     assert all(str(tmp_path/'results'/name) in printed for name in PLOT_FILES.values())
+    n_train = len(list(read_conll(trained['data']/'train.txt')))
+    assert metrics['trained_on'] == {'train': n_train} and f'(trained on: all {n_train:,} sentences)' in printed  # says which split it trained on
     logged, artifacts = logged_evaluation(trained['uri'], trained['run_id'])
     assert logged['test_f1'] == pytest.approx(results['test']['f1'])
     assert logged['test_precision'] == pytest.approx(results['test']['precision'])

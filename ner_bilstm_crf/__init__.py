@@ -1,8 +1,8 @@
 __version__ = "0.1.0"
 
-# The front door: `from ner_bilstm_crf import NERTagger, train, TrainConfig, load_dataset, evaluate`.
+# The front door: `from ner_bilstm_crf import NERTagger, train, TrainConfig, load_dataset, evaluate, stats_table, read_conll`.
 # Each name is imported from its module on first use, so `import ner_bilstm_crf` (and the CLI) starts without torch or MLflow.
-_FRONT_DOOR = dict(load_dataset='data', TrainConfig='train', train='train', demo_model='train', evaluate='evaluate', NERTagger='predict')
+_FRONT_DOOR = dict(load_dataset='data', stats_table='data', read_conll='data', TrainConfig='train', train='train', demo_model='train', evaluate='evaluate', NERTagger='predict')
 __all__ = ['__version__', *_FRONT_DOOR]
 
 def __getattr__(name):

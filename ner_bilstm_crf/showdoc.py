@@ -14,7 +14,8 @@ from nbdev.config import get_config
 from nbdev.showdoc import BasicMarkdownRenderer
 
 # %% auto #0
-__all__ = ['STARS', 'exported_class', 'field_comments', 'as_written', 'class_docments', 'ClassText', 'ClassRenderer']
+__all__ = ['STARS', 'exported_class', 'field_comments', 'as_written', 'class_docments', 'ClassText', 'return_comment',
+           'ClassRenderer']
 
 # %% ../nbs/12_showdoc.ipynb #5d0c1a07
 def exported_class(cls:type # a class, perhaps defined anew by a notebook's cell
@@ -62,9 +63,27 @@ class ClassText(DocmentText):
 
 @patch
 def __str__(self:ClassText):
-    "`class Name(...):` where fastcore writes `def Name(...):`; `class Name():` when it takes nothing."
+    "`class Name(...):` where fastcore writes `def Name(...):`; `class Name():` when it takes nothing; `class Name(Base):` for an exception."
+    if issubclass(self.obj, BaseException) and all(k.__module__ == 'builtins' for k in self.obj.__mro__ if '__init__' in vars(k)):
+        return f'class {self.obj.__name__}({self.obj.__base__.__name__}):\n'  # it takes what its builtin base takes: say which that is
     if not self.params: return f'class {self.obj.__name__}():\n'
     return re.sub(r'^def ', 'class ', DocmentText.__str__(self))
+
+# %% ../nbs/12_showdoc.ipynb #q2600062
+def return_comment(func # a function
+                  ) -> str|None:
+    "The comment after the `:` that ends `func`'s signature (the return comment), or None."
+    try: src = dedent(inspect.getsource(func))
+    except (OSError, TypeError): return None
+    tokens, depth, in_def = tokenize.generate_tokens(io.StringIO(src).readline), 0, False
+    for t in tokens:
+        if t.type == tokenize.NAME and t.string == 'def': in_def = True
+        elif in_def and t.type == tokenize.OP:
+            depth += (t.string in '([{') - (t.string in ')]}')
+            if t.string == ':' and depth == 0:
+                after = next(tokens)
+                return after.string[1:].strip() if after.type == tokenize.COMMENT else None
+    return None
 
 # %% ../nbs/12_showdoc.ipynb #5d0c1a13
 class ClassRenderer(BasicMarkdownRenderer):
@@ -72,3 +91,5 @@ class ClassRenderer(BasicMarkdownRenderer):
     def __init__(self, sym, name:str|None=None, title_level:int=3, maxline:int=110):
         super().__init__(sym, name=name, title_level=title_level, maxline=maxline)
         if inspect.isclass(self.sym): self.dm = ClassText(exported_class(self.sym), maxline=maxline)
+        elif (comment := return_comment(self.sym)) and not self.dm.dm.get('return', {}).get('docment'):  # fastcore drops it without an annotation
+            self.dm.dm['return'] = AttrDict({**self.dm.dm.get('return', dict(anno=inspect.Parameter.empty, default=inspect.Parameter.empty)), 'docment': comment})

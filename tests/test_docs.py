@@ -127,9 +127,13 @@ def test_the_top_level_quarto_yml_configures_proc(docs):
     rendered = [p.relative_to(proc).as_posix() for p in proc.rglob('*.ipynb') if '.ipynb_checkpoints' not in p.parts]
     targets = cfg['project'].get('render', ['*'])
     assert sorted(f for f in rendered if any(fnmatch(f, g) for g in targets)) == [f"nbs/{n}" for n in notebooks(root)]
-    for item in cfg['website']['sidebar']['contents']:
+    def entries(items):  # the pages and globs of the sidebar, inside its sections too
+        for item in items: yield from entries(item['contents']) if isinstance(item, dict) and 'section' in item else [item]
+    for item in entries(cfg['website']['sidebar']['contents']):
         if isinstance(item, str): assert (proc/item).is_file(), f"sidebar entry {item} is not in _proc/"
         else: assert [f for f in rendered if fnmatch(f, item['auto'])], f"sidebar entry {item} matches no notebook"
+    pages = [f for item in entries(cfg['website']['sidebar']['contents']) for f in ([item] if isinstance(item, str) else [f for f in rendered if fnmatch(f, item['auto'])])]
+    assert sorted(pages) == sorted(set(pages)) and set(pages) == {f"nbs/{n}" for n in notebooks(root)} and 'nbs/12_showdoc.ipynb' not in pages[:pages.index('nbs/11_cli.ipynb')], pages  # each page once, showdoc after the library
 
 SHOWS = re.compile(r'^\s*(?!#|test_|assert|import|from|def |class |@)[\w.\[\]\'"(), ]+\s*$')  # a last line that is a bare expression
 

@@ -6,7 +6,8 @@
 __all__ = ['CancelFitException', 'CancelEpochException', 'CancelBatchException', 'Callback', 'with_cbs', 'Learner', 'DeviceCB',
            'MixedPrecisionCB', 'GradientClipCB', 'LRScheduleCB', 'TrainingInterrupted', 'FiniteLossCB', 'InterruptCB',
            'entity_f1', 'best_record', 'RecorderCB', 'ValidationCB', 'EarlyStoppingCB', 'SaveBestCB', 'CheckpointCB',
-           'ProgressCB', 'absolute_tracking_uri', 'experiment_id', 'code_version', 'check_tracking', 'MLflowCB']
+           'ProgressCB', 'absolute_tracking_uri', 'experiment_id', 'code_version', 'check_tracking', 'tracking_store',
+           'MLflowCB']
 
 # %% ../nbs/05_learner.ipynb #l0000004
 import json, logging, math, os, random, subprocess, time, uuid
@@ -329,6 +330,20 @@ def check_tracking(uri:str, # an MLflow tracking URI
     while not folder.exists(): folder = folder.parent
     if not os.access(folder, os.W_OK): raise ValueError(f"tracking_uri={uri!r}: cannot write in {folder}")
 
+# %% ../nbs/05_learner.ipynb #36f3cf14
+def tracking_store(uri:str # an MLflow tracking URI
+                  ) -> str:
+    "`uri` made absolute; a SQLite store is created (or its schema upgraded) first, under a file lock beside it, so runs starting together do not race."
+    uri = absolute_tracking_uri(uri)
+    if not uri.startswith('sqlite:///'): return uri
+    import fcntl
+    from mlflow import MlflowClient
+    db = Path(uri[len('sqlite:///'):]); db.parent.mkdir(parents=True, exist_ok=True)
+    with open(f'{db}.lock', 'a') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        MlflowClient(uri).search_experiments(max_results=1)  # MLflow makes the tables on first use
+    return uri
+
 # %% ../nbs/05_learner.ipynb #l0000038
 class MLflowCB(Callback):
     "Track the run in MLflow: settings, tags and data at the start, the loss per step, each epoch's record, the best model at the end."
@@ -352,7 +367,7 @@ class MLflowCB(Callback):
 def before_fit(self:MLflowCB, learn):
     from mlflow import MlflowClient
     from mlflow.entities import Param, RunTag
-    self.client, self.pending = MlflowClient(self.tracking_uri), []
+    self.client, self.pending = MlflowClient(tracking_store(self.tracking_uri)), []
     if self.run_id is None:
         name = f"{self.run_name}-{uuid.uuid4().hex[:6]}"  # not from random, which the run's seed fixes
         self.run_id = self.client.create_run(experiment_id(self.client, self.experiment), run_name=name).info.run_id

@@ -81,4 +81,5 @@ def run_verb(argv:list[str] # the arguments after the program name: VERB then it
 def main():
     "The `ner-bilstm-crf` console script: a user error ends with one line and exit status 1 (`--debug` shows the traceback)."
     argv = [a for a in sys.argv[1:] if a != '--debug']
-    with user_errors(debug=len(argv) < len(sys.argv) - 1): run_verb(argv)
+    with user_errors(debug=len(argv) < len(sys.argv) - 1): result = run_verb(argv)
+    if type(result) is int and result: raise SystemExit(result)  # a verb's exit status, e.g. the UI server's

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #0475a20c
 from __future__ import annotations
-import codecs, json, os, sys
+import codecs, errno, json, os, re, sys
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 # %% auto #0
-__all__ = ['SCHEMES', 'SCHEME_PREFIXES', 'USER_ERRORS', 'PAD', 'UNK', 'SPLIT_FILES', 'DEFAULT_DATASET', 'Sentence', 'split_tag',
-           'check_tag', 'tags_to_spans', 'spans_to_tags', 'convert_tags', 'detect_scheme', 'CorpusError', 'user_errors',
-           'cli_parser', 'quiet_mlflow', 'atomic_output', 'check_encoding', 'read_conll', 'write_conll', 'Vocab',
+__all__ = ['SCHEMES', 'SCHEME_PREFIXES', 'USER_ERRORS', 'NO_SPACE', 'NO_SPACE_TEXT', 'COLUMN_SEP', 'PAD', 'UNK', 'SPLIT_FILES',
+           'DEFAULT_DATASET', 'Sentence', 'split_tag', 'check_tag', 'tags_to_spans', 'spans_to_tags', 'convert_tags',
+           'detect_scheme', 'CorpusError', 'user_errors', 'no_space', 'cannot_write', 'cli_parser', 'quiet_mlflow',
+           'atomic_output', 'umask', 'honour_umask', 'check_encoding', 'read_conll', 'write_conll', 'Vocab',
            'scheme_tags', 'build_vocabs', 'save_vocabs', 'load_vocabs', 'embedded_datasets', 'dataset_dir',
            'split_files', 'load_dataset', 'corpus_stats', 'stats_table', 'plot_lengths', 'describe']
 
@@ -124,6 +125,22 @@ def user_errors(prog:str='ner-bilstm-crf', # the name the message starts with
         if debug: raise
         print(f"{prog}: error: {e}", file=sys.stderr); raise SystemExit(1) from None
 
+# %% ../nbs/00_data.ipynb #c733c2b0
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+NO_SPACE_TEXT = re.compile(r"No space left on device|Disk quota exceeded|File too large|file write failed|database or disk is full|os error 28")
+
+def no_space(e:BaseException # any error from a write
+            ) -> bool:
+    "Whether `e` says the disk (or the quota) is full: an `OSError`, or a library's error that carries one's text."
+    return (isinstance(e, OSError) and e.errno in NO_SPACE) or bool(NO_SPACE_TEXT.search(str(e)))
+
+def cannot_write(path:str|Path, # the file or folder that was being written
+                 e:BaseException # the error
+                ) -> OSError:
+    "The one-line user error for a failed write of `path`."
+    why = 'the disk is full' if no_space(e) else (str(e).splitlines() or [type(e).__name__])[0][:200]
+    return OSError(f"{path}: cannot write it ({why}); the temporary files are removed and the old one is kept")
+
 # %% ../nbs/00_data.ipynb #q2600042
 def cli_parser(func, # a function or dataclass whose parameters have docments comments
                prog:str # the program name in the usage line, e.g. 'ner-bilstm-crf evaluate'
@@ -163,7 +180,21 @@ def atomic_output(path:str|Path, # the file to write
     try:
         yield tmp
         tmp.replace(path)
+    except OSError as e:
+        if no_space(e): raise cannot_write(path, e) from None
+        raise
     finally: tmp.unlink(missing_ok=True)
+
+# %% ../nbs/00_data.ipynb #b40a920f
+def umask() -> int:
+    "The process's umask, read from /proc where Linux shows it (changing it to read it is not thread-safe)."
+    try: return int(next(l for l in Path('/proc/self/status').read_text().splitlines() if l.startswith('Umask:')).split()[1], 8)
+    except (OSError, StopIteration, ValueError): mask = os.umask(0o22); os.umask(mask); return mask
+
+def honour_umask(path:str|Path # a file just written
+                ) -> Path:
+    "Give `path` the mode of a new file (0644 under umask 022): safetensors writes 0600, which another serving user cannot read."
+    os.chmod(path, 0o666 & ~umask()); return Path(path)
 
 # %% ../nbs/00_data.ipynb #76c95260
 def check_encoding(encoding:str # a text encoding's name
@@ -179,9 +210,11 @@ def _decode_line(raw:bytes, path, lineno:int, encoding:str) -> str:
         other = 'latin-1' if encoding.lower().replace('_', '-') in ('utf-8', 'utf8') else 'utf-8'
         raise CorpusError(path, lineno, f"cannot decode byte {raw[e.start:e.start+1]!r} as {encoding}; try encoding='{other}'") from None
 
+COLUMN_SEP = re.compile(r'[ \t\r\n\f\v]+')
+
 def _columns(line:str, path, lineno:int, token_col:int, tag_col:int) -> tuple[str, str]:
     "The token and tag of one token line."
-    cols = line.split()
+    cols = COLUMN_SEP.split(line.strip(' \t\r\n\f\v'))  # ASCII white space only: a no-break space belongs to its token
     try:
         if len(cols) < 2: raise IndexError
         return cols[token_col], cols[tag_col]

@@ -245,11 +245,13 @@ def log_evaluation(model_dir:str|Path, # a model folder written by train
                    metrics:dict[str, float], # metric name -> value
                    paths:list[Path] # files to log under evaluation/
                   ) -> str|None:
-    "Log metrics and files to the model's MLflow run; its run id, or None (with a note) if it has none."
+    "Log metrics and files to the model's MLflow run, on the tracking server its `mlflow_run.json` names; its run id, or None (with a note) if it has none."
     run = mlflow_run(model_dir)
     if run is None:
         print(f"note: {model_dir} has no mlflow_run.json, so the evaluation is not logged to MLflow"); return None
-    check_tracking(run['tracking_uri'])
+    named = f"{Path(model_dir)/'mlflow_run.json'} names the run and its tracking server"
+    try: check_tracking(run['tracking_uri'])
+    except ValueError as e: raise ValueError(f"{e} ({named}; the scores and files are written)") from None
     from mlflow import MlflowClient
     from mlflow.entities import Metric
     quiet_mlflow()
@@ -316,7 +318,7 @@ def evaluate(model_dir:str, # a model folder written by train
              verbose:bool=True, # print the scores, the report of the last split and the files written
              workdir:str|None=None # a folder that relative model_dir and results_dir are taken inside, as `TrainConfig.workdir` does (None: the current folder)
             ) -> dict:
-    "Score a model on the splits of a data set as conlleval does, plot and save the results, and log them to the model's MLflow run."
+    "Score a model on the splits of a data set as conlleval does, plot and save the results, and log them to the model's MLflow run (on the tracking server its mlflow_run.json names)."
     if workdir: model_dir, results_dir = (str(Path(p) if Path(p).is_absolute() else Path(workdir)/p) for p in (model_dir, results_dir))
     names, files, out = [s.strip() for s in splits.split(',') if s.strip()], split_files(dataset_dir(dataset)), Path(results_dir)
     if not names or set(names) - set(files): raise ValueError(f"splits {splits!r}: use a comma-separated list of {', '.join(files)}")

@@ -6,7 +6,8 @@
 __all__ = ['CancelFitException', 'CancelEpochException', 'CancelBatchException', 'Callback', 'with_cbs', 'Learner', 'DeviceCB',
            'MixedPrecisionCB', 'GradientClipCB', 'LRScheduleCB', 'TrainingInterrupted', 'FiniteLossCB', 'InterruptCB',
            'entity_f1', 'best_record', 'RecorderCB', 'ValidationCB', 'EarlyStoppingCB', 'SaveBestCB', 'CheckpointCB',
-           'ProgressCB', 'absolute_tracking_uri', 'experiment_id', 'code_version', 'check_tracking', 'MLflowCB']
+           'ProgressCB', 'absolute_tracking_uri', 'experiment_id', 'code_version', 'check_tracking', 'tracking_store',
+           'MLflowCB']
 
 # %% ../nbs/05_learner.ipynb #l0000004
 import json, logging, math, os, random, subprocess, time, uuid
@@ -19,6 +20,7 @@ import torch
 from fastcore.basics import patch, store_attr
 from tqdm.auto import tqdm
 
+from .data import cannot_write
 from .loader import EncodedCorpus
 from .tagger import resolve_device, to_device, autocast, predict_batches
 from .data import quiet_mlflow
@@ -236,7 +238,9 @@ class SaveBestCB(Callback):
 class CheckpointCB(Callback):
     "Write a checkpoint after every epoch; with `resume`, continue from the one at `path`."
     order = 30
-    def __init__(self, path:str|Path, resume:bool=False): self.path, self.resume = Path(path), resume # the checkpoint file; whether to load it first
+    def __init__(self, path:str|Path, resume:bool=False, # the checkpoint file; whether to load it first
+                 data_digest:str|None=None # a digest of the training data, kept in the checkpoint: a resume on other data is refused
+                ): self.path, self.resume, self.data_digest = Path(path), resume, data_digest
     def _stateful(self, learn): return {type(cb).__name__: cb for cb in learn.cbs if hasattr(cb, 'state_dict')}
     def before_fit(self, learn):
         if not self.resume: return
@@ -244,7 +248,12 @@ class CheckpointCB(Callback):
         try: ckpt = torch.load(self.path, map_location='cpu', weights_only=True)
         except (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError) as e:
             raise ValueError(f"{self.path}: not a readable checkpoint ({str(e).splitlines()[0][:200]}); train again without resume") from None
-        learn.model.load_state_dict(ckpt['model']); learn.optimizer.load_state_dict(ckpt['optimizer']); learn.scaler.load_state_dict(ckpt['scaler'])
+        if self.data_digest and ckpt.get('data_digest', self.data_digest) != self.data_digest:
+            raise ValueError(f"{self.path}: resume=True, but the training data changed since this checkpoint (digest {self.data_digest[:12]}, "
+                             f"the checkpoint's {ckpt['data_digest'][:12]}); train again without resume, or into another output_dir")
+        try: learn.model.load_state_dict(ckpt['model'])
+        except RuntimeError as e: raise ValueError(f"{self.path}: the checkpoint does not fit this model ({str(e).splitlines()[0][:200]}); train again without resume") from None
+        learn.optimizer.load_state_dict(ckpt['optimizer']); learn.scaler.load_state_dict(ckpt['scaler'])
         learn.history, learn.step = ckpt['history'], ckpt['step']
         for name, cb in self._stateful(learn).items(): cb.load_state_dict(ckpt['callbacks'][name])
         torch.set_rng_state(ckpt['rng_cpu'])
@@ -253,9 +262,13 @@ class CheckpointCB(Callback):
     def after_epoch(self, learn):
         ckpt = dict(model=learn.model.state_dict(), optimizer=learn.optimizer.state_dict(), scaler=learn.scaler.state_dict(),
                     history=learn.history, step=learn.step, callbacks={k: cb.state_dict() for k, cb in self._stateful(learn).items()},
-                    rng_cpu=torch.get_rng_state(), rng_cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [])
+                    rng_cpu=torch.get_rng_state(), rng_cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+                    data_digest=self.data_digest)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f'.{self.path.name}.tmp'); torch.save(ckpt, tmp); tmp.replace(self.path)
+        tmp = self.path.with_name(f'.{self.path.name}.tmp')
+        try: torch.save(ckpt, tmp); tmp.replace(self.path)
+        except (OSError, RuntimeError) as e: raise cannot_write(self.path, e) from None  # a full disk: the last checkpoint stays whole
+        finally: tmp.unlink(missing_ok=True)
 
 # %% ../nbs/05_learner.ipynb #l0000033
 def _epoch_line(record:dict, best:bool) -> str:
@@ -346,6 +359,20 @@ def check_tracking(uri:str, # an MLflow tracking URI
     while not folder.exists(): folder = folder.parent
     if not os.access(folder, os.W_OK): raise ValueError(f"tracking_uri={uri!r}: cannot write in {folder}")
 
+# %% ../nbs/05_learner.ipynb #36f3cf14
+def tracking_store(uri:str # an MLflow tracking URI
+                  ) -> str:
+    "`uri` made absolute; a SQLite store is created (or its schema upgraded) first, under a file lock beside it, so runs starting together do not race."
+    uri = absolute_tracking_uri(uri)
+    if not uri.startswith('sqlite:///'): return uri
+    import fcntl
+    from mlflow import MlflowClient
+    db = Path(uri[len('sqlite:///'):]); db.parent.mkdir(parents=True, exist_ok=True)
+    with open(f'{db}.lock', 'a') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        MlflowClient(uri).search_experiments(max_results=1)  # MLflow makes the tables on first use
+    return uri
+
 # %% ../nbs/05_learner.ipynb #l0000038
 class MLflowCB(Callback):
     "Track the run in MLflow: settings, tags and data at the start, the loss per step, each epoch's record, the best model at the end."
@@ -370,7 +397,7 @@ def before_fit(self:MLflowCB, learn):
     from mlflow import MlflowClient
     from mlflow.entities import Param, RunTag
     quiet_mlflow()
-    self.client, self.pending = MlflowClient(self.tracking_uri), []
+    self.client, self.pending = MlflowClient(tracking_store(self.tracking_uri)), []
     if self.run_id is None:
         name = f"{self.run_name}-{uuid.uuid4().hex[:6]}"  # not from random, which the run's seed fixes
         self.run_id = self.client.create_run(experiment_id(self.client, self.experiment), run_name=name).info.run_id

@@ -15,7 +15,7 @@ import torch
 from torch.utils.data import DataLoader, Sampler
 from fastcore.basics import patch, store_attr
 
-from .data import Sentence, Vocab, convert_tags, read_conll
+from .data import Sentence, Vocab, convert_tags, read_conll, cannot_write, no_space
 
 # %% auto #0
 __all__ = ['ARRAYS', 'FORMAT_VERSION', 'encode_tags', 'encode_sentence', 'EncodedCorpus', 'encode_sentences', 'corpus_key',
@@ -140,6 +140,9 @@ def _write_folder(path:Path, vocabs:dict[str, Vocab], scheme:str|None, read_kwar
         try: tmp.rename(folder)
         except OSError:
             if not (folder/'meta.json').is_file(): raise  # otherwise another process finished it first
+    except OSError as e:
+        if no_space(e): raise cannot_write(folder, e) from None  # a full cache_dir: nothing half written is left
+        raise
     finally: shutil.rmtree(tmp, ignore_errors=True)
 
 # %% ../nbs/03_loader.ipynb #3de02457
@@ -177,6 +180,17 @@ def __reduce__(self:EncodedCorpus):
     if self.folder is not None: return (EncodedCorpus.from_folder, (self.folder,))
     return (EncodedCorpus, ({k: np.asarray(v) for k, v in self.arrays.items()},))
 
+# %% ../nbs/03_loader.ipynb #ccde94ae
+@patch
+def check_ids(self:EncodedCorpus, vocabs:dict[str, Vocab] # the vocabularies the corpus was encoded with
+             ) -> EncodedCorpus:
+    "The corpus itself, or a `ValueError` if an id is outside its vocabulary (a damaged cache would crash the embedding lookup)."
+    for name in ('words', 'chars', 'tags'):
+        ids = self.arrays[name]
+        if len(ids) and (ids.min() < 0 or ids.max() >= len(vocabs[name])):
+            raise ValueError(f"{self.folder}: damaged processed corpus: {name} ids from {ids.min()} to {ids.max()}, but {len(vocabs[name])} {name}")
+    return self
+
 # %% ../nbs/03_loader.ipynb #5e365c14
 def encode_corpus(path:str|Path, # a CoNLL-style column file
                   vocabs:dict[str, Vocab], # words, chars and tags vocabularies
@@ -188,7 +202,7 @@ def encode_corpus(path:str|Path, # a CoNLL-style column file
     key = corpus_key(path, vocabs, scheme, **read_kwargs)
     folder = Path(cache_dir)/f'{Path(path).stem}-{key}'
     if (folder/'meta.json').is_file():
-        try: return EncodedCorpus.from_folder(folder)
+        try: return EncodedCorpus.from_folder(folder).check_ids(vocabs)
         except ValueError: shutil.rmtree(folder)  # damaged: encode it again
     _write_folder(Path(path), vocabs, scheme, read_kwargs, folder, key)
     return EncodedCorpus.from_folder(folder)

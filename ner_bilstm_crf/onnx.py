@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_onnx.ipynb #0a000004
 from __future__ import annotations
-import contextlib, io, json, logging, os, shutil, warnings
+import contextlib, hashlib, io, json, logging, os, shutil, warnings
 from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
@@ -12,12 +12,12 @@ from types import SimpleNamespace
 import numpy as np
 from fastcore.basics import patch
 
-from .data import Vocab, load_vocabs
+from .data import Vocab, load_vocabs, cannot_write, honour_umask, no_space
 
 # %% auto #0
-__all__ = ['ONNX_FILES', 'CARD_FILES', 'CRF_ARRAYS', 'NO_TORCH', 'logsumexp', 'np_log_partition', 'marginals_logspace',
-           'np_marginals', 'np_viterbi', 'np_nbest', 'export_modules', 'is_onnx_folder', 'trace_model', 'export_onnx',
-           'encode_batch', 'OnnxTagger']
+__all__ = ['ONNX_FILES', 'CARD_FILES', 'CRF_ARRAYS', 'FINGERPRINTED', 'NO_TORCH', 'logsumexp', 'np_log_partition',
+           'marginals_logspace', 'np_marginals', 'np_viterbi', 'np_nbest', 'export_modules', 'is_onnx_folder',
+           'export_digests', 'check_export_files', 'trace_model', 'export_onnx', 'encode_batch', 'OnnxTagger']
 
 # %% ../nbs/08_onnx.ipynb #0a000007
 def logsumexp(x:np.ndarray, # any shape
@@ -164,6 +164,24 @@ def is_onnx_folder(folder:str|Path # any path
     "Whether `folder` holds an exported model (its ONNX graph)."
     return (Path(folder)/ONNX_FILES['network']).is_file()
 
+# %% ../nbs/08_onnx.ipynb #e7a6a65a
+FINGERPRINTED = ('config', 'vocabs', 'network', 'crf')  # the files `export.json` keeps a digest of
+
+def export_digests(folder:str|Path # an exported folder
+                  ) -> dict[str, str]:
+    "The SHA-256 of each fingerprinted file of `folder`, by file name."
+    return {ONNX_FILES[k]: hashlib.sha256((Path(folder)/ONNX_FILES[k]).read_bytes()).hexdigest() for k in FINGERPRINTED}
+
+def check_export_files(folder:str|Path # an exported folder
+                      ):
+    "Raise `ValueError` unless the files of `folder` are those `export.json` was written with (an export without digests is not checked)."
+    folder = Path(folder)
+    try: saved = json.loads((folder/ONNX_FILES['export']).read_text()).get('sha256', {})
+    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"{folder/ONNX_FILES['export']}: not valid JSON ({e})") from None
+    for name, digest in export_digests(folder).items():
+        if saved.get(name, digest) != digest:
+            raise ValueError(f"{folder/name} is not the file this model was exported with: the files come from different models (export again)")
+
 # %% ../nbs/08_onnx.ipynb #0a00001d
 def _check_output(model_dir:Path, out_dir:Path):
     "Raise a user error unless `out_dir` is a new folder, away from the model folder."
@@ -240,13 +258,17 @@ def export_onnx(model_dir:str|Path, # a model folder written by `train` (or `BiL
     try:
         _trace_in_fresh_process(model_dir, tmp/ONNX_FILES['network'], max_word_len)
         save_file({name: getattr(model.crf, name).detach().numpy().astype(np.float32) for name in CRF_ARRAYS}, str(tmp/ONNX_FILES['crf']))
+        honour_umask(tmp/ONNX_FILES['crf'])
         for name in ('config', 'vocabs'): shutil.copy(model_dir/MODEL_FILES[name], tmp/ONNX_FILES[name])
         for name in CARD_FILES:
             if (model_dir/name).is_file(): shutil.copy(model_dir/name, tmp/name)
         (tmp/ONNX_FILES['export']).write_text(json.dumps(dict(format='onnx', max_word_len=max_word_len, source=str(model_dir.resolve()),
-                                                              torch=torch.__version__, opset=_opset(tmp/ONNX_FILES['network'])), indent=2))
+                                                              torch=torch.__version__, opset=_opset(tmp/ONNX_FILES['network']), sha256=export_digests(tmp)), indent=2))
         _check_export(net, tmp, model.vocabs, max_word_len)
         tmp.rename(out_dir)
+    except Exception as e:
+        if no_space(e): raise cannot_write(out_dir, e) from None  # a full disk: nothing of the export is left
+        raise
     finally: shutil.rmtree(tmp, ignore_errors=True)
     return out_dir
 
@@ -299,6 +321,7 @@ class OnnxTagger:
         self.folder = Path(folder)
         if missing := [f for f in ONNX_FILES.values() if not (self.folder/f).is_file()]:
             raise FileNotFoundError(f"{self.folder} is not an exported model folder: missing {', '.join(missing)}")
+        check_export_files(self.folder)
         self.config = SimpleNamespace(**json.loads((self.folder/ONNX_FILES['config']).read_text()))  # read as `ModelConfig`'s fields
         self.vocabs = load_vocabs(self.folder/ONNX_FILES['vocabs'])
         self.max_word_len = json.loads((self.folder/ONNX_FILES['export']).read_text())['max_word_len']

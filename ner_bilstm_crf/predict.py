@@ -12,17 +12,17 @@ from typing import Iterable, Iterator, NamedTuple
 from fastcore.basics import patch, chunked
 from tqdm.auto import tqdm
 
-from .data import Sentence, SCHEMES, atomic_output, check_tag, convert_tags, read_conll, tags_to_spans, write_conll, quiet_mlflow
+from .data import Sentence, SCHEMES, CorpusError, _decode_line, atomic_output, check_tag, convert_tags, read_conll, tags_to_spans, write_conll, quiet_mlflow
 from .onnx import OnnxTagger, export_onnx, is_onnx_folder
 
 # %% auto #0
 __all__ = ['APOSTROPHE', 'CLITIC', 'ABBREVIATIONS', 'TOKEN_RULES', 'SENTENCE_END', 'EXPORT_FORMATS', 'WINDOW_CHARS', 'PALETTE',
            'EXAMPLE_TEXTS', 'ENTITY_FIELDS', 'PYFUNC_SCRIPT', 'SERVING_PACKAGES', 'ONNX_SERVING_PACKAGES', 'Token',
            'token_pattern', 'tokenize', 'retokenized_rate', 'join_tokens', 'chunk_spans', 'NERTagger', 'model_folder',
-           'entities_from_tags', 'export_model', 'detect_input_format', 'detect_output_format', 'text_windows',
-           'write_jsonl', 'predict_file', 'tag_to_file', 'label_color', 'legend_html', 'highlight_html', 'demo_widget',
-           'texts_of', 'tagger_model_class', 'tagger_signature', 'serving_requirements', 'log_tagger', 'promotion',
-           'register_tagger']
+           'registered_copy', 'entities_from_tags', 'export_model', 'detect_input_format', 'detect_output_format',
+           'stdin_file', 'text_windows', 'write_jsonl', 'predict_file', 'tag_to_file', 'label_color', 'legend_html',
+           'highlight_html', 'demo_widget', 'texts_of', 'tagger_model_class', 'tagger_signature',
+           'serving_requirements', 'log_tagger', 'promotion', 'champion_lock', 'register_tagger']
 
 # %% ../nbs/09_predict.ipynb #2578a769
 class Token(NamedTuple):
@@ -141,10 +141,10 @@ def model_folder(model:str|Path, # a model folder, or a registered model's URI: 
                 ) -> Path:
     "The folder of a model: `model` itself, or the model files of a registered model, downloaded from MLflow."
     if not str(model).startswith('models:/'): return Path(model)
-    import mlflow
     uri = tracking_uri or os.environ.get('MLFLOW_TRACKING_URI') or 'sqlite:///mlruns.db'
-    with _tracking(uri): local = Path(mlflow.artifacts.download_artifacts(artifact_uri=str(model), tracking_uri=uri))
-    return local/'artifacts'/'model_dir'
+    if uri.startswith('sqlite:///') and not Path(uri[len('sqlite:///'):]).is_file():  # MLflow would make an empty store
+        raise FileNotFoundError(f"{model}: there is no tracking store {uri[len('sqlite:///'):]} (give --tracking_uri, or set MLFLOW_TRACKING_URI)")
+    return registered_copy(str(model), uri)/'artifacts'/'model_dir'
 
 @contextlib.contextmanager
 def _tracking(uri:str):
@@ -167,6 +167,33 @@ def load(cls:NERTagger, model_dir:str|Path, # a model folder written by `train`,
     if is_onnx_folder(folder): return cls(OnnxTagger(folder), device, **kwargs)
     from ner_bilstm_crf.tagger import BiLSTMCRF
     return cls(BiLSTMCRF.load(folder), device, **kwargs)
+
+# %% ../nbs/09_predict.ipynb #b50dc908
+def registered_copy(model:str, # models:/NAME@ALIAS or models:/NAME/VERSION
+                    uri:str # the tracking and registry URI
+                   ) -> Path:
+    "The local copy of a registered model version, downloaded on first use and kept per version in the temporary folder."
+    import hashlib, mlflow
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+    name, sep, ref = model[len('models:/'):].rpartition('@') if '@' in model else model[len('models:/'):].rpartition('/')
+    if not name or not ref: raise ValueError(f"{model}: use models:/NAME@ALIAS or models:/NAME/VERSION")
+    client = MlflowClient(uri, registry_uri=uri)
+    try: version = client.get_model_version_by_alias(name, ref) if sep == '@' else client.get_model_version(name, ref)
+    except MlflowException as e: raise ValueError(f"{model}: not in the registry at {uri} ({e.message.splitlines()[0][:200]})") from None
+    key = hashlib.sha256(f"{uri} {name} {version.version} {version.run_id} {version.source} {version.creation_timestamp}".encode()).hexdigest()[:16]
+    cache = Path(tempfile.gettempdir())/f'ner_bilstm_crf-models-{os.getuid()}'; cache.mkdir(parents=True, exist_ok=True)
+    folder = cache/f"{re.sub(r'[^A-Za-z0-9_.-]', '_', name)[:40]}-v{version.version}-{key}"
+    if not (folder/'artifacts'/'model_dir'/'config.json').is_file():
+        tmp = Path(tempfile.mkdtemp(dir=cache, prefix='.download-'))
+        try:
+            with _tracking(uri): mlflow.artifacts.download_artifacts(artifact_uri=f"models:/{name}/{version.version}", dst_path=str(tmp), tracking_uri=uri)
+            shutil.rmtree(folder, ignore_errors=True)  # an unfinished copy
+            try: tmp.rename(folder)
+            except OSError:
+                if not (folder/'artifacts'/'model_dir'/'config.json').is_file(): raise  # else another process finished first
+        finally: shutil.rmtree(tmp, ignore_errors=True)
+    return folder
 
 # %% ../nbs/09_predict.ipynb #3aebafdd
 @patch
@@ -276,12 +303,15 @@ def detect_output_format(path:str|Path # the output file
 
 # %% ../nbs/09_predict.ipynb #267291ec
 def _read_items(path:Path, input_format:str, encoding:str) -> Iterator[str|list[str]]:
-    "The texts of a file: lines of text, or the token lists of CoNLL sentences."
+    "The texts of a file: lines of text, or the token lists of CoNLL sentences; a line that is not text is named with its number."
     if input_format == 'conll':
         for sentence in read_conll(path, encoding=encoding): yield sentence.tokens
         return
-    with open(path, encoding=encoding, newline='') as f:
-        for i, line in enumerate(f): yield (line.lstrip('\ufeff') if i == 0 else line).rstrip('\r\n')
+    with open(path, 'rb') as f:
+        for i, raw in enumerate(f):
+            if b'\x00' in raw: raise CorpusError(path, i + 1, "holds a NUL byte: a binary file, not text (give a text or CoNLL file)")
+            line = _decode_line(raw, path, i + 1, encoding)
+            yield (line.lstrip('\ufeff') if i == 0 else line).rstrip('\r\n')
 
 def _count_items(path:Path, input_format:str, encoding:str) -> int:
     "How many texts `_read_items` will give (lines, or CoNLL sentences), for the progress bar."
@@ -293,6 +323,15 @@ def _count_items(path:Path, input_format:str, encoding:str) -> int:
             if not cols: inside = False
             elif cols[0] != '-DOCSTART-': n, inside = n + (not inside), True
         return n
+
+# %% ../nbs/09_predict.ipynb #eda07b77
+def stdin_file() -> Path:
+    "Standard input, read once into a temporary file (removed when the program ends): `predict MODEL -` tags what is piped in."
+    import atexit
+    fd, name = tempfile.mkstemp(prefix='ner_bilstm_crf-stdin-', suffix='.txt')
+    with os.fdopen(fd, 'wb') as f: shutil.copyfileobj(sys.stdin.buffer, f)
+    atexit.register(os.unlink, name)
+    return Path(name)
 
 # %% ../nbs/09_predict.ipynb #5511586b
 @patch
@@ -371,7 +410,7 @@ def predict_file(model_dir:str, # a model folder written by `train`, or a regist
                  tracking_uri:str|None=None # where to find a models:/ URI (default: $MLFLOW_TRACKING_URI, else sqlite:///mlruns.db)
                 ) -> Path:
     "Tag every text of `input` and write the predictions to `output` as JSON Lines or CoNLL columns."
-    path, output = Path(input), Path(output)
+    path, output = (stdin_file() if str(input) == '-' else Path(input)), Path(output)
     if not path.is_file(): raise FileNotFoundError(f"no input file {path}")
     if input_format == 'auto':
         input_format = detect_input_format(path, encoding)
@@ -530,10 +569,25 @@ def promotion(score:float, # the new version's best validation F1, in percent
              ) -> tuple[str, str]:
     "The alias a new version gets ('champion' or 'challenger') and why."
     if champion is None: return 'champion', 'the first version: it becomes the champion'
+    if missing := [k for k in ('dataset', 'best_valid_f1') if k not in champion]:  # registered by hand, or a rollback to such a version
+        return 'challenger', f"the champion (version {champion['version']}) has no {' or '.join(missing)} tag (not registered by ner-bilstm-crf train): not comparable, it stays champion"
     if champion['dataset'] != dataset: return 'challenger', f"the champion (version {champion['version']}) was trained on {champion['dataset']}, not {dataset}: not comparable"
     old = float(champion['best_valid_f1']) * (1 if champion.get('f1_scale') == 'percent' else 100)  # versions before the percent scale kept fractions
     if score > old: return 'champion', f"best_valid_f1 {score:.2f} beats the champion's (version {champion['version']}) {old:.2f}"
     return 'challenger', f"best_valid_f1 {score:.2f} does not beat the champion's (version {champion['version']}) {old:.2f}"
+
+# %% ../nbs/09_predict.ipynb #9d98a744
+@contextlib.contextmanager
+def champion_lock(tracking_uri:str, # the tracking and registry URI
+                  registered_model:str # the registered model whose aliases are moved
+                 ):
+    "Hold the file lock that guards `registered_model`'s champion alias for the block."
+    import fcntl, hashlib
+    if tracking_uri.startswith('sqlite:///'): path = Path(f"{tracking_uri[len('sqlite:///'):]}.champion.lock")
+    else: path = Path(tempfile.gettempdir())/f"ner_bilstm_crf-champion-{hashlib.sha256(f'{tracking_uri} {registered_model}'.encode()).hexdigest()[:16]}.lock"
+    with open(path, 'a') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield path
 
 # %% ../nbs/09_predict.ipynb #r0000004
 def register_tagger(model_dir:str|Path, # a model folder written by `train`, with its mlflow_run.json
@@ -548,11 +602,12 @@ def register_tagger(model_dir:str|Path, # a model folder written by `train`, wit
     trained = client.get_run(run['run_id'])
     metrics, dataset = trained.data.metrics, trained.data.tags.get('dataset', '')
     tags = dict(dataset=dataset, **{k: f"{metrics[k]:.4f}" for k in ('best_valid_f1', 'valid_f1', 'test_f1') if k in metrics}, f1_scale='percent')
-    try: champion = client.get_model_version_by_alias(registered_model, 'champion')
-    except MlflowException: champion = None
     with _tracking(run['tracking_uri']): version = mlflow.register_model(uri, registered_model, tags=tags)
-    alias, reason = promotion(metrics.get('best_valid_f1', -1.0), dataset, champion and {**champion.tags, 'version': champion.version})
-    client.set_registered_model_alias(registered_model, alias, version.version)
+    with champion_lock(run['tracking_uri'], registered_model):  # read, compare and set as one step: a retrain beside this one waits
+        try: champion = client.get_model_version_by_alias(registered_model, 'champion')
+        except MlflowException: champion = None
+        alias, reason = promotion(metrics.get('best_valid_f1', -1.0), dataset, champion and {**champion.tags, 'version': champion.version})
+        client.set_registered_model_alias(registered_model, alias, version.version)
     summary = (f"run {run['run_id']} ({trained.info.run_name}): {registered_model} version {version.version}, "
                + ', '.join(f"{k} {v}" for k, v in tags.items() if k not in ('dataset', 'f1_scale')) + f"; {alias}: {reason}")
     return dict(run_id=run['run_id'], version=int(version.version), alias=alias, reason=reason, summary=summary)

@@ -17,7 +17,7 @@ from fastcore.basics import patch
 from safetensors import SafetensorError
 from safetensors.torch import save_file, load_file
 
-from .data import SCHEMES, Vocab, split_tag, save_vocabs
+from .data import SCHEMES, Vocab, split_tag, save_vocabs, cannot_write, honour_umask
 from .model import ModelConfig, Encoder
 from .crf import CRF, log_partition
 from .loader import EncodedCorpus, make_loader
@@ -153,10 +153,15 @@ def save(self:BiLSTMCRF, folder:str|Path # created if missing; its model files a
     "Write the config, vocabularies and weights to `folder`, each to a temporary file renamed into place."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     tmp = {k: folder/f'.{name}.tmp' for k, name in MODEL_FILES.items()}
-    tmp['config'].write_text(json.dumps(self.config.to_dict(), indent=2))
-    save_vocabs(self.vocabs, tmp['vocabs'])
-    save_file({k: v.detach().cpu().contiguous() for k, v in self.state_dict().items()}, tmp['weights'], metadata=_fingerprint(tmp['config'], tmp['vocabs']))
-    for k, name in MODEL_FILES.items(): tmp[k].replace(folder/name)
+    try:
+        tmp['config'].write_text(json.dumps(self.config.to_dict(), indent=2))
+        save_vocabs(self.vocabs, tmp['vocabs'])
+        save_file({k: v.detach().cpu().contiguous() for k, v in self.state_dict().items()}, tmp['weights'], metadata=_fingerprint(tmp['config'], tmp['vocabs']))
+        honour_umask(tmp['weights'])
+        for k, name in MODEL_FILES.items(): tmp[k].replace(folder/name)
+    except (OSError, SafetensorError) as e: raise cannot_write(folder, e) from None  # a full disk: the old model stays whole
+    finally:
+        for path in tmp.values(): path.unlink(missing_ok=True)
     return folder
 
 # %% ../nbs/04_tagger.ipynb #t0000018

@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_ui.ipynb #0c000004
 from __future__ import annotations
-import json, subprocess, sys, tempfile
+import json, re, signal, socket, subprocess, sys, tempfile
 from pathlib import Path
 
 from .data import SCHEMES
@@ -13,8 +13,9 @@ from .predict import (SENTENCE_END, NERTagger, Token, detect_input_format, entit
 from .onnx import is_onnx_folder
 
 # %% auto #0
-__all__ = ['ENTITY_COLUMNS', 'EXAMPLE_TEXT', 'confident', 'entity_rows', 'sentences_of', 'nbest_rows', 'tag_upload', 'model_card',
-           'app', 'card_html', 'ui_script', 'streamlit_command', 'serve_ui']
+__all__ = ['ENTITY_COLUMNS', 'EXAMPLE_TEXT', 'FORWARDED', 'confident', 'entity_rows', 'sentences_of', 'nbest_rows', 'tag_upload',
+           'run_link', 'model_card', 'app', 'card_html', 'ui_script', 'streamlit_command', 'run_forwarding',
+           'check_port', 'serve_ui']
 
 # %% ../nbs/10_ui.ipynb #0c000007
 ENTITY_COLUMNS = ('text', 'label', 'start', 'end', 'score')
@@ -75,6 +76,16 @@ def _metrics(folder:Path) -> dict:
     splits = json.loads(path.read_text()).get('splits', {})
     return {f'{split} F1': round(r['f1'], 2) for split, r in splits.items() if isinstance(r, dict) and 'f1' in r}
 
+def run_link(tracking_uri:str, # the tracking URI from mlflow_run.json
+             run_id:str # the run's id
+            ) -> str|None:
+    "The web page of the run on an http(s) tracking server, or None: a link from a model folder's file reaches the page only if it is one."
+    from urllib.parse import urlsplit
+    parts = urlsplit(str(tracking_uri))
+    if parts.scheme not in ('http', 'https') or not parts.netloc or re.search(r"[\s()<>\[\]\"'`]", str(tracking_uri)) or not re.fullmatch(r'[\w-]+', str(run_id)):
+        return None
+    return f"{str(tracking_uri).rstrip('/')}/#/runs/{run_id}"
+
 def model_card(tagger:NERTagger, # the loaded tagger
                folder:str|Path # its model folder (saved or exported)
               ) -> dict:
@@ -93,7 +104,7 @@ def model_card(tagger:NERTagger, # the loaded tagger
     if (folder/'mlflow_run.json').is_file():
         run = json.loads((folder/'mlflow_run.json').read_text())
         card.update({'MLflow run': run['run_id'], 'tracking URI': run['tracking_uri']})
-        if run['tracking_uri'].startswith(('http://', 'https://')): card['run link'] = f"{run['tracking_uri'].rstrip('/')}/#/runs/{run['run_id']}"
+        if link := run_link(run['tracking_uri'], run['run_id']): card['run link'] = link
     return card
 
 # %% ../nbs/10_ui.ipynb #0c000015
@@ -182,6 +193,26 @@ def streamlit_command(script:str|Path, # the script to run
     return [sys.executable, '-m', 'streamlit', 'run', str(script), '--server.address', '127.0.0.1', '--server.port', str(port),
             '--server.headless', 'true', '--browser.gatherUsageStats', 'false', '--server.fileWatcherType', 'none', '--client.toolbarMode', 'minimal']
 
+FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+def run_forwarding(cmd:list[str] # the command of the child process
+                  ) -> int:
+    "Run `cmd` until it ends, passing SIGINT, SIGTERM and SIGHUP on to it, so it never outlives us; its exit status (128+N if signal N killed it)."
+    child = subprocess.Popen(cmd)
+    previous = {s: signal.signal(s, lambda signum, frame: child.send_signal(signum)) for s in FORWARDED}
+    try: status = child.wait()
+    finally:
+        for s, handler in previous.items(): signal.signal(s, handler)
+    return 128 - status if status < 0 else status
+
+def check_port(port:int # a TCP port on 127.0.0.1
+              ):
+    "Raise a user error if another program listens on 127.0.0.1:`port`."
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: a port in TIME_WAIT is free
+        try: s.bind(('127.0.0.1', port))
+        except OSError as e: raise OSError(f"port={port}: 127.0.0.1:{port} is in use ({e.strerror}); stop what serves it or choose another --port") from None
+
 def _check_model(folder:Path):
     "Raise a user error unless `folder` holds a saved or exported model."
     if not folder.is_dir(): raise FileNotFoundError(f"no model folder {folder}")
@@ -196,7 +227,8 @@ def serve_ui(model:str, # a model folder (saved or exported), or a registered mo
     if not 1 <= port <= 65535: raise ValueError(f"port={port}: must be between 1 and 65535")
     folder = model_folder(model, tracking_uri)
     _check_model(folder)
+    check_port(port)
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp)/'ner_ui.py'; script.write_text(ui_script(folder.resolve()))
         print(f"{model}: the UI is at http://127.0.0.1:{port} (Ctrl-C stops it)", flush=True)
-        return subprocess.run(streamlit_command(script, port)).returncode
+        return run_forwarding(streamlit_command(script, port))

@@ -1,13 +1,20 @@
 """Training and decoding speed of the BiLSTM-CRF on CoNLL-2003, with our CRF and with pytorch-crf swapped in.
 
 Usage: python bench/train_speed.py [--batches N] [--threads N] [--data ../shared/data/conll2003]
+       python bench/train_speed.py --ddp [--budget_min 9] [--config configs/conll2003.yaml]
 Prints a markdown table: tokens per second for a training step (forward, CRF loss, backward, SGD step)
 and for decoding (forward + Viterbi), at batch sizes 32 and 128, on the CPU (fp32 and bf16 autocast) and,
 where there is one, on CUDA (fp32, fp16 and bf16 autocast); the last columns are our CRF over pytorch-crf.
 The model is the default recipe (char-CNN, BiLSTM 200 per direction, 50d words, BIOES tags), randomly
 initialised: speed does not depend on the weights. Batches are length-bucketed as in training.
+
+With --ddp it trains the recipe of --config for real, twice, one after the other: one process with 2 threads
+(`ner-bilstm-crf train`, batch 32) and 2 processes with 1 thread each (`torchrun --nproc_per_node 2 -m ner_bilstm_crf
+train`, batch 16 per rank: the same global batch of 32 and the same schedule), each for at most --budget_min minutes,
+and prints tokens per second (the median epoch) and the minutes from launch to each validation F1 threshold, read from
+the runs' log lines.
 """
-import argparse, platform, statistics, tempfile, time
+import argparse, datetime, os, platform, re, signal, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 import torch, torchcrf
 from ner_bilstm_crf.data import _shared_data
@@ -51,12 +58,56 @@ def measure(model, batches, device, amp):
         with autocast(device, amp): model.crf.decode(model(b), b['mask'])
     return tokens_per_sec(train_step, batches, device), tokens_per_sec(decode_step, batches, device)
 
+EPOCH_LINE = re.compile(r"^(\d\d:\d\d:\d\d) epoch (\d+): .*valid F1 ([\d.]+).*?([\d,]+) tokens/s")
+
+def timed_run(cmd:list[str], threads:int, folder:Path, budget_s:float) -> list[dict]:
+    "Run a training command for at most `budget_s` seconds; its epochs: minutes since launch, valid F1 (0-1), tokens/s."
+    env = {**os.environ, 'OMP_NUM_THREADS': str(threads), 'PYTHONUNBUFFERED': '1'}
+    start = datetime.datetime.now()
+    proc = subprocess.Popen(cmd, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try: proc.wait(timeout=budget_s)
+    except subprocess.TimeoutExpired: os.killpg(proc.pid, signal.SIGTERM); proc.wait(timeout=120)
+    epochs = []
+    for log in (folder/'logs').glob('*.log'):
+        for line in log.read_text().splitlines():
+            if m := EPOCH_LINE.match(line):
+                t = datetime.datetime.combine(start.date(), datetime.time.fromisoformat(m[1]))
+                if t < start - datetime.timedelta(seconds=1): t += datetime.timedelta(days=1)
+                f1 = float(m[3]); f1 = f1 / 100 if f1 > 1 else f1
+                epochs.append(dict(epoch=int(m[2]), minutes=(t - start).total_seconds() / 60, valid_f1=f1, tokens_per_sec=float(m[4].replace(',', ''))))
+    return sorted(epochs, key=lambda e: e['epoch'])
+
+def ddp_main(args):
+    "1 process x 2 threads against 2 processes x 1 thread, one after the other, on the recipe of --config."
+    repo, thresholds = Path(__file__).resolve().parents[1], (90, 92, 93, 94)  # valid F1 in percent
+    config, data = str((repo/args.config).resolve()), Path(args.data) if args.data else _shared_data('conll2003')
+    if data is None: return
+    vectors = data.parent/'glove'/'glove.6B.50d.conll2003.txt.gz'  # the recipe's relative paths, made absolute
+    common = ['train', '--config', config, '--dataset', str(data.resolve()), '--embeddings', str(vectors.resolve()), '--no-progress', '--tracking_uri', 'sqlite:///mlruns.db', '--experiment', 'ddp-bench', '--output_dir', 'model']
+    setups = {'1 process x 2 threads, batch 32': ([sys.executable, '-m', 'ner_bilstm_crf', *common, '--batch_size', '32'], 2),
+              '2 processes x 1 thread, batch 16 each (32 in all)': ([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2',
+                                                                  '-m', 'ner_bilstm_crf', *common, '--batch_size', '16'], 1)}
+    print(f"torch {torch.__version__}, {platform.processor() or platform.machine()}, {os.cpu_count()} cores; {args.config}, at most {args.budget_min} min a run\n")
+    print("| setup | epochs done | tokens/s (median epoch) | " + " | ".join(f"valid F1 >= {t}: min (epoch)" for t in thresholds) + " | best valid F1 |")
+    print("|---|---|---|" + "---|" * len(thresholds) + "---|")
+    for name, (cmd, threads) in setups.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            epochs = timed_run(cmd, threads, Path(tmp), args.budget_min * 60)
+        reached = [next((f"{e['minutes']:.1f} ({e['epoch']})" for e in epochs if e['valid_f1'] >= t), 'not reached') for t in thresholds]
+        speed = statistics.median(e['tokens_per_sec'] for e in epochs) if epochs else float('nan')
+        best = max(epochs, key=lambda e: e['valid_f1'], default=dict(valid_f1=float('nan'), epoch=0))
+        print(f"| {name} | {len(epochs)} | {speed:,.0f} | " + " | ".join(reached) + f" | {best['valid_f1']:.2f} ({best['epoch']}) |", flush=True)
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--ddp', action='store_true', help='train --config for real: 1 process x 2 threads against 2 processes x 1 thread (torchrun)')
+    p.add_argument('--config', default='configs/conll2003.yaml', help='with --ddp: the recipe, relative to the repo root')
+    p.add_argument('--budget_min', type=float, default=9, help='with --ddp: the most minutes each run may train')
     p.add_argument('--batches', type=int, default=40, help='timed batches per measurement (after 3 warm-up batches)')
     p.add_argument('--threads', type=int, default=torch.get_num_threads())
     p.add_argument('--data', default=None, help='a CoNLL-2003 folder (default: shared/data/conll2003 beside the repo)')
     args = p.parse_args()
+    if args.ddp: return ddp_main(args)
     torch.set_num_threads(args.threads)
     data = Path(args.data) if args.data else _shared_data('conll2003')
     if data is None: return

@@ -46,8 +46,10 @@ def train_verb(argv:list[str]):
     "Train with settings from `--config FILE.yaml` and options, then log the tagger to the run as an MLflow model (and register it, with `--registered_model`)."
     from ner_bilstm_crf.train import TrainConfig, train
     from ner_bilstm_crf.predict import log_tagger, register_tagger
+    from ner_bilstm_crf.learner import distributed_env
     config = TrainConfig.from_args(argv)
     result = train(config)
+    if distributed_env()[0]: return result  # under torchrun only rank 0 logs the model
     if config.registered_model: print(register_tagger(result['output_dir'], config.registered_model)['summary'])
     else: print(f"MLflow model: {log_tagger(result['output_dir'])}")
     return result

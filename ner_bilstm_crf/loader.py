@@ -19,7 +19,8 @@ from .data import Sentence, Vocab, convert_tags, read_conll, cannot_write, no_sp
 
 # %% auto #0
 __all__ = ['ARRAYS', 'FORMAT_VERSION', 'encode_tags', 'encode_sentence', 'EncodedCorpus', 'encode_sentences', 'corpus_key',
-           'encode_corpus', 'BucketBatchSampler', 'padding_fraction', 'collate', 'make_loader']
+           'encode_corpus', 'BucketBatchSampler', 'DistributedBatchSampler', 'padding_fraction', 'collate',
+           'make_loader']
 
 # %% ../nbs/03_loader.ipynb #9b57a090
 def encode_tags(tags:list[str], # tags of one sentence, already in the vocabulary's scheme
@@ -240,6 +241,38 @@ def batches(self:BucketBatchSampler) -> list[list[int]]:
         chunk = chunk[np.argsort(self.lengths[chunk], kind='stable')]
         batches += [chunk[i:i + bs].tolist() for i in range(0, len(chunk), bs)]
     return [batches[i] for i in rng.permutation(len(batches))] if self.shuffle else batches
+
+# %% ../nbs/03_loader.ipynb #z3000002
+class DistributedBatchSampler(Sampler):
+    "Rank `rank`'s share of every batch of `sampler` made at `world_size` times its batch size: the same batches, split, on every rank."
+    def __init__(self, sampler:BucketBatchSampler, # the one-process sampler; its batch size is each rank's
+                 rank:int, # this process's rank, in [0, world_size)
+                 world_size:int # how many processes share each batch
+                ):
+        super().__init__()
+        store_attr('rank,world_size')
+        self.sampler = BucketBatchSampler(sampler.lengths, sampler.batch_size * world_size, sampler.shuffle, sampler.seed, sampler.bucket_size_multiplier)
+    def set_epoch(self, epoch:int):
+        "Use the batches of `epoch`, on every rank alike."
+        self.sampler.set_epoch(epoch)
+    def __len__(self): return len(self.sampler)
+    def __iter__(self):
+        for batch in self.sampler.batches(): yield (batch * -(-self.world_size // len(batch)))[self.rank::self.world_size]
+
+# %% ../nbs/03_loader.ipynb #z3000005
+@patch
+def subset(self:EncodedCorpus, indices:Iterable[int] # the sentences to keep, in the order given
+          ) -> EncodedCorpus:
+    "An in-memory corpus of the sentences at `indices`."
+    a, parts = self.arrays, {name: [] for name in ('words', 'tags', 'chars')}
+    sent_offsets, char_offsets = [0], [0]
+    for i in indices:
+        start, end = a['sent_offsets'][i:i + 2]
+        offsets = np.asarray(a['char_offsets'][start:end + 1])
+        parts['words'].append(a['words'][start:end]); parts['tags'].append(a['tags'][start:end]); parts['chars'].append(a['chars'][offsets[0]:offsets[-1]])
+        char_offsets += (offsets[1:] - offsets[0] + char_offsets[-1]).tolist(); sent_offsets.append(sent_offsets[-1] + end - start)
+    arrays = {name: np.concatenate(v).astype(ARRAYS[name]) if v else np.zeros(0, ARRAYS[name]) for name, v in parts.items()}
+    return EncodedCorpus(dict(arrays, sent_offsets=np.array(sent_offsets, np.int64), char_offsets=np.array(char_offsets, np.int64)))
 
 # %% ../nbs/03_loader.ipynb #480b60e8
 def padding_fraction(lengths:Iterable[int], # tokens per sentence

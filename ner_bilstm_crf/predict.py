@@ -17,12 +17,13 @@ from .onnx import OnnxTagger, export_onnx, is_onnx_folder
 
 # %% auto #0
 __all__ = ['APOSTROPHE', 'CLITIC', 'ABBREVIATIONS', 'TOKEN_RULES', 'SENTENCE_END', 'EXPORT_FORMATS', 'WINDOW_CHARS', 'PALETTE',
-           'EXAMPLE_TEXTS', 'ENTITY_FIELDS', 'PYFUNC_SCRIPT', 'SERVING_PACKAGES', 'ONNX_SERVING_PACKAGES', 'Token',
-           'token_pattern', 'tokenize', 'retokenized_rate', 'join_tokens', 'chunk_spans', 'NERTagger', 'model_folder',
-           'registered_copy', 'entities_from_tags', 'export_model', 'detect_input_format', 'detect_output_format',
-           'stdin_file', 'text_windows', 'write_jsonl', 'predict_file', 'tag_to_file', 'label_color', 'legend_html',
-           'highlight_html', 'demo_widget', 'texts_of', 'tagger_model_class', 'tagger_signature',
-           'serving_requirements', 'log_tagger', 'promotion', 'champion_lock', 'register_tagger']
+           'EXAMPLE_TEXTS', 'ENTITY_FIELDS', 'PYFUNC_SCRIPT', 'SERVING_PACKAGES', 'ONNX_SERVING_PACKAGES',
+           'SPARK_RESULT_TYPE', 'Token', 'token_pattern', 'tokenize', 'retokenized_rate', 'join_tokens', 'chunk_spans',
+           'NERTagger', 'model_folder', 'registered_copy', 'entities_from_tags', 'export_model', 'detect_input_format',
+           'detect_output_format', 'stdin_file', 'text_windows', 'write_jsonl', 'predict_file', 'tag_to_file',
+           'label_color', 'legend_html', 'highlight_html', 'demo_widget', 'texts_of', 'tagger_model_class',
+           'tagger_signature', 'serving_requirements', 'log_tagger', 'promotion', 'champion_lock', 'register_tagger',
+           'save_pyfunc', 'spark_session', 'check_spark_input', 'spark_texts', 'spark_predict']
 
 # %% ../nbs/09_predict.ipynb #2578a769
 class Token(NamedTuple):
@@ -407,9 +408,13 @@ def predict_file(model_dir:str, # a model folder written by `train`, or a regist
                  device:str='auto', # 'auto' (CUDA when there is one), 'cpu' or 'cuda'
                  encoding:str='utf-8', # text encoding of the input
                  progress:bool=True, # a progress bar while tagging (--no-progress turns it off)
-                 tracking_uri:str|None=None # where to find a models:/ URI (default: $MLFLOW_TRACKING_URI, else sqlite:///mlruns.db)
+                 tracking_uri:str|None=None, # where to find a models:/ URI (default: $MLFLOW_TRACKING_URI, else sqlite:///mlruns.db)
+                 engine:str='local', # 'local' (this process) or 'spark': MLflow's Spark UDF of the model's pyfunc tags INPUT (text files, a folder or glob of them, or Parquet with a `text` column) into Parquet or JSON Lines
+                 master:str|None=None # with engine='spark', the Spark master: local[2], yarn, spark://host:7077 (default: Spark's own, e.g. from spark-submit)
                 ) -> Path:
     "Tag every text of `input` and write the predictions to `output` as JSON Lines or CoNLL columns."
+    if engine == 'spark': return spark_predict(model_dir, input, output, master, tracking_uri)
+    if engine != 'local': raise ValueError(f"engine={engine!r} is not one of 'local', 'spark'")
     path, output = (stdin_file() if str(input) == '-' else Path(input)), Path(output)
     if not path.is_file(): raise FileNotFoundError(f"no input file {path}")
     if input_format == 'auto':
@@ -611,3 +616,115 @@ def register_tagger(model_dir:str|Path, # a model folder written by `train`, wit
     summary = (f"run {run['run_id']} ({trained.info.run_name}): {registered_model} version {version.version}, "
                + ', '.join(f"{k} {v}" for k, v in tags.items() if k not in ('dataset', 'f1_scale')) + f"; {alias}: {reason}")
     return dict(run_id=run['run_id'], version=int(version.version), alias=alias, reason=reason, summary=summary)
+
+# %% ../nbs/09_predict.ipynb #z9000002
+SPARK_RESULT_TYPE = 'array<struct<' + ','.join(f"`{name}`:{'bigint' if kind == 'long' else kind}" for name, kind in ENTITY_FIELDS.items()) + '>>'
+
+def save_pyfunc(model_dir:str|Path, # a model folder written by `train`, or exported to ONNX
+                path:str|Path # the new pyfunc folder
+               ) -> Path:
+    "Save the model in `model_dir` as the MLflow pyfunc `log_tagger` logs, to a folder (for a Spark UDF without a tracking server)."
+    import mlflow, ner_bilstm_crf
+    from ner_bilstm_crf.tagger import MODEL_FILES
+    model_dir, onnx = Path(model_dir), is_onnx_folder(model_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp); (tmp/'code'/'ner_bilstm_crf').mkdir(parents=True); (tmp/'model_dir').mkdir()
+        for f in (p for p in model_dir.iterdir() if p.is_file()) if onnx else (model_dir/f for f in MODEL_FILES.values()): shutil.copy(f, tmp/'model_dir'/f.name)
+        for f in Path(ner_bilstm_crf.__file__).parent.glob('*.py'): shutil.copy(f, tmp/'code'/'ner_bilstm_crf'/f.name)
+        (tmp/'tagger_model.py').write_text(PYFUNC_SCRIPT)
+        mlflow.pyfunc.save_model(path, python_model=str(tmp/'tagger_model.py'), artifacts={'model_dir': str(tmp/'model_dir')},
+                                 code_paths=[str(tmp/'code'/'ner_bilstm_crf')], signature=tagger_signature(), pip_requirements=serving_requirements(onnx))
+    return Path(path)
+
+# %% ../nbs/09_predict.ipynb #z9000005
+import glob
+
+def spark_session(master:str|None=None # the Spark master; None: Spark's own (spark-submit's, or local[*])
+                 ):
+    "The active SparkSession, or a new one on `master`; a `ValueError` where pyspark or Java is missing."
+    try: from pyspark.sql import SparkSession
+    except ImportError: raise ValueError("engine='spark' needs pyspark: pip install 'ner_bilstm_crf[spark]'") from None
+    if (active := SparkSession.getActiveSession()) is not None: return active
+    if not (shutil.which('java') or os.environ.get('JAVA_HOME')): raise ValueError("engine='spark' needs a Java runtime (17 or later), e.g. apt-get install openjdk-17-jre-headless")
+    os.environ.setdefault('PYSPARK_PYTHON', sys.executable)
+    builder = SparkSession.builder.appName('ner-bilstm-crf predict').config('spark.ui.showConsoleProgress', 'false')
+    spark = (builder.master(master) if master else builder).getOrCreate()
+    spark.sparkContext.setLogLevel('ERROR')
+    return spark
+
+def check_spark_input(input:str # a path or glob; a URI (hdfs://, s3a://) is left to Spark
+                     ):
+    "Raise `FileNotFoundError` unless a local `input` names at least one file or folder."
+    if '://' not in input and not glob.glob(input): raise FileNotFoundError(f"no input {input} (a text file, folder or glob of them, or Parquet with a 'text' column)")
+
+def _is_parquet(path:str) -> bool:
+    "Whether `path` names a Parquet dataset: a .parquet name, or a folder holding .parquet files."
+    return path.rstrip('/').endswith('.parquet') or (Path(path).is_dir() and any(Path(path).glob('*.parquet')))
+
+def spark_texts(spark, input:str # text file(s) (a file, folder or glob), or Parquet with a `text` column
+               ):
+    "A DataFrame of `id` (long) and `text`: the lines of text files in order, or the rows of a Parquet dataset."
+    from pyspark.sql.utils import AnalysisException
+    check_spark_input(input)
+    try:
+        if _is_parquet(input):
+            df = spark.read.parquet(input)
+            if 'text' not in df.columns: raise ValueError(f"{input}: no 'text' column to tag (it has {', '.join(df.columns) or 'none'})")
+            if 'id' in df.columns: return df.select(df['id'].cast('long').alias('id'), df['text'].cast('string').alias('text'))
+            return df.select('text').rdd.zipWithIndex().map(lambda r: (r[1], r[0][0])).toDF('id long, text string')
+        return spark.sparkContext.textFile(input).zipWithIndex().map(lambda r: (r[1], r[0].lstrip('\ufeff'))).toDF('id long, text string')
+    except AnalysisException as e: raise ValueError(f"{input}: {_first_line(str(e))}") from None
+
+def _first_line(message:str) -> str:
+    "The first line of a Spark error."
+    return (message.strip().splitlines() or [''])[0][:300]
+
+# %% ../nbs/09_predict.ipynb #z9000007
+def spark_predict(model:str, # a model folder, or a registered model: models:/NAME@champion
+                  input:str, # text file(s) (a file, folder or glob), or a Parquet dataset with a `text` column
+                  output:str, # a Parquet folder, or a .jsonl file
+                  master:str|None=None, # the Spark master: local[2], yarn, spark://host:7077; None: Spark's own
+                  tracking_uri:str|None=None # where to find a models:/ URI (default: $MLFLOW_TRACKING_URI, else sqlite:///mlruns.db)
+                 ) -> Path:
+    "Tag every text of `input` on Spark with the model's MLflow pyfunc; write `id`, `text` and `entities` to `output`."
+    import mlflow
+    if str(input) == str(output): raise ValueError(f"{output}: the output is the input; refusing to write over it")
+    check_spark_input(str(input))  # before Spark starts
+    if not str(model).startswith('models:/') and not Path(model).is_dir(): raise FileNotFoundError(f"no model folder {model}")
+    created = not _spark_running()
+    spark = spark_session(master)
+    from pyspark.sql.functions import filter as array_filter, struct
+    try:
+        texts = spark_texts(spark, str(input))
+        with tempfile.TemporaryDirectory() as tmp:
+            if str(model).startswith('models:/'):
+                uri = tracking_uri or os.environ.get('MLFLOW_TRACKING_URI') or 'sqlite:///mlruns.db'
+                with _tracking(uri): udf = mlflow.pyfunc.spark_udf(spark, str(model), result_type=SPARK_RESULT_TYPE, env_manager='local')
+            else:
+                udf = mlflow.pyfunc.spark_udf(spark, str(save_pyfunc(model, Path(tmp)/'pyfunc')), result_type=SPARK_RESULT_TYPE, env_manager='local')
+            entities = array_filter(udf(struct('text')), lambda e: e.isNotNull())  # MLflow pads each batch's lists to the longest with nulls
+            _write_spark(texts.withColumn('entities', entities), Path(output))
+    finally:
+        if created: spark.stop()
+    return Path(output)
+
+def _spark_running() -> bool:
+    "Whether a SparkSession is active in this process."
+    try: from pyspark.sql import SparkSession
+    except ImportError: return False
+    return SparkSession.getActiveSession() is not None
+
+def _write_spark(df, output:Path):
+    "Write `df` to a temporary folder beside `output`, then move it into place: Parquet, or for .jsonl one JSON Lines file."
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.parent/f'.{output.name}.spark-tmp'
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        if output.suffix.lower() in ('.jsonl', '.json'):
+            df.orderBy('id').coalesce(1).write.json(str(tmp))
+            next(tmp.glob('part-*')).replace(output)
+        else:
+            df.write.parquet(str(tmp))
+            if output.is_dir(): shutil.rmtree(output)
+            tmp.replace(output)
+    finally: shutil.rmtree(tmp, ignore_errors=True)

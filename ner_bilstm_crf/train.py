@@ -6,7 +6,8 @@
 __all__ = ['OPTIMIZERS', 'SCHEDULES', 'YAML_FLOAT', 'RESUME_MAY_CHANGE', 'DEMO_SETTINGS', 'check_registered_name', 'TrainConfig',
            'seed_everything', 'run_files', 'read_splits', 'encoded_splits', 'coverage_sentence', 'pretrained_vectors',
            'data_tokens', 'build_model', 'make_optimizer', 'data_stats', 'training_input', 'data_digest',
-           'standard_callbacks', 'resumed_settings', 'output_lock', 'in_workdir', 'files_note', 'train', 'demo_model']
+           'standard_callbacks', 'resumed_settings', 'output_lock', 'distributed', 'in_workdir', 'files_note', 'train',
+           'demo_model']
 
 # %% ../nbs/06_train.ipynb #d726e6af
 import hashlib, json, os, random, re, shutil, tempfile, time
@@ -76,8 +77,9 @@ class TrainConfig(ModelSettings):
     registered_model:str|None=None # after training, register the model under this name in the MLflow Model Registry (alias 'champion' only if it is better)
     resume:bool=False # continue from the last checkpoint in output_dir
     progress:bool=True # show a progress bar and a line per epoch on the console (the log file gets the lines anyway)
+    ddp_timeout:float=300.0 # under torchrun, seconds a rank waits for the others before the whole job fails
     choices:ClassVar[dict] = {**ModelSettings.choices, 'optimizer': OPTIMIZERS, 'schedule': SCHEDULES, 'device': DEVICES, 'amp': AMP_MODES}
-    minimum:ClassVar[dict] = {**ModelSettings.minimum, **dict(lr=1e-12, momentum=0., lr_decay=0., warmup=0, train_with_valid=0., weight_decay=0., clip_norm=0., seed=0, num_workers=0)}
+    minimum:ClassVar[dict] = {**ModelSettings.minimum, **dict(lr=1e-12, momentum=0., lr_decay=0., warmup=0, train_with_valid=0., weight_decay=0., clip_norm=0., seed=0, num_workers=0, ddp_timeout=1.)}
     def __post_init__(self):
         if isinstance(self.embeddings, str) and self.embeddings.lower() in ('', 'none'): self.embeddings = None  # the CLI and YAML's way to say None
         super().__post_init__()
@@ -274,7 +276,7 @@ def standard_callbacks(config:TrainConfig, # the run's settings
             ProgressCB(log_file, config.progress, notes)]
 
 # %% ../nbs/06_train.ipynb #g0000002
-RESUME_MAY_CHANGE = ('epochs', 'patience', 'resume', 'progress', 'device', 'num_workers', 'output_dir', 'cache_dir', 'log_dir', 'registered_model')
+RESUME_MAY_CHANGE = ('epochs', 'patience', 'resume', 'progress', 'device', 'num_workers', 'output_dir', 'cache_dir', 'log_dir', 'registered_model', 'ddp_timeout')
 
 def resumed_settings(config:TrainConfig # settings with resume=True
                     ) -> TrainConfig:
@@ -326,6 +328,35 @@ def output_lock(folder:str|Path # the run's output folder
     try: yield
     finally: lock.unlink(missing_ok=True)
 
+# %% ../nbs/06_train.ipynb #z6000002
+import contextlib, re
+import torch.distributed as dist
+from .learner import init_distributed, distributed_env, rank_callbacks
+
+@contextmanager
+def distributed(config:TrainConfig # the run's settings: device and ddp_timeout
+               ):
+    "Under torchrun, the block in the process group, yielding this rank; failures of the group become one-line errors. Outside torchrun, rank 0."
+    rank, _, world_size = distributed_env()
+    try: joined = not dist.is_initialized() and init_distributed(config.device, config.ddp_timeout)
+    except dist.DistError as e: raise ValueError(f"rank {rank} of {world_size}: the other ranks did not all join within ddp_timeout={config.ddp_timeout:g} s ({_first_line(e)})") from None
+    try: yield rank
+    except (dist.DistError, RuntimeError) as e:
+        if not _group_failure(e): raise
+        raise ValueError(f"rank {rank} of {world_size}: another rank failed or did not answer within ddp_timeout={config.ddp_timeout:g} s; "
+                         f"its own error says why ({_first_line(e)})") from None
+    finally:
+        if joined: dist.destroy_process_group()
+
+def _group_failure(e:Exception) -> bool:
+    "Whether `e` says that the process group failed: a peer gone, or a collective timed out."
+    return isinstance(e, dist.DistError) or any(m in str(e) for m in ('Connection closed by peer', 'Connection reset by peer', 'timed out', 'Timed out', 'NCCL', 'gloo'))
+
+def _first_line(e:Exception) -> str:
+    "The gist of `e`: its first sentence, without the source location gloo puts first."
+    line = (str(e).strip().splitlines() or [type(e).__name__])[0]
+    return re.sub(r'^\[[^\]]*\]\s*', '', line).split('. ')[0][:200]
+
 # %% ../nbs/06_train.ipynb #q2600052
 def in_workdir(config:TrainConfig # the run's settings
               ) -> TrainConfig:
@@ -355,19 +386,20 @@ def train(config:TrainConfig, # the settings of the run
     if config.resume: config = resumed_settings(config)
     files = run_files(config)  # fails now, naming a missing split file
     check_tracking(config.tracking_uri)
-    with output_lock(out):
+    with distributed(config) as rank, (output_lock(out) if rank == 0 else contextlib.nullcontext()):
         seed_everything(config.seed)
         splits, notes = read_splits(config, files), [files_note(config)]
         model = build_model(config, splits['train'], data_tokens(config, splits, files['test']), log=notes.append)
         corpora = encoded_splits(config, files, model.vocabs)
-        config.to_yaml(out/'train_config.yaml')
+        if rank == 0: config.to_yaml(out/'train_config.yaml')
         stats = data_stats(splits)
-        params = {**asdict(config), **stats, 'parameters': sum(p.numel() for p in model.parameters()), 'word_dim': model.config.word_dim, 'n_tags': model.config.n_tags}
+        params = {**asdict(config), **stats, 'parameters': sum(p.numel() for p in model.parameters()), 'word_dim': model.config.word_dim, 'n_tags': model.config.n_tags, 'world_size': distributed_env()[2]}
         loader = make_loader(corpora['train'], config.batch_size, shuffle=True, seed=config.seed, num_workers=config.num_workers)
         cbs = standard_callbacks(config, corpora['valid'], params, [training_input(config, files['train'], stats)], notes) + list(callbacks)
+        if dist.is_initialized(): cbs = rank_callbacks(cbs, rank)
         learn = Learner(model, loader, make_optimizer(model, config), cbs).fit(config.epochs)
     best = best_record(learn.history) or dict(valid_f1=-1.0, epoch=0)
-    return dict(run_id=learn.run_id, best_f1=best['valid_f1'], best_epoch=best['epoch'], epochs=len(learn.history),
+    return dict(run_id=getattr(learn, 'run_id', None), best_f1=best['valid_f1'], best_epoch=best['epoch'], epochs=len(learn.history),
                 output_dir=str(out), history=learn.history)
 
 # %% ../nbs/06_train.ipynb #d0000002

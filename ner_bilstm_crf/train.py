@@ -340,7 +340,9 @@ def distributed(config:TrainConfig # the run's settings: device and ddp_timeout
     rank, _, world_size = distributed_env()
     try: joined = not dist.is_initialized() and init_distributed(config.device, config.ddp_timeout)
     except dist.DistError as e: raise ValueError(f"rank {rank} of {world_size}: the other ranks did not all join within ddp_timeout={config.ddp_timeout:g} s ({_first_line(e)})") from None
-    try: yield rank
+    try:
+        yield rank
+        if joined: dist.barrier()  # the ranks leave together: one that tears the group down while rank 0 still writes can abort (gloo)
     except (dist.DistError, RuntimeError) as e:
         if not _group_failure(e): raise
         raise ValueError(f"rank {rank} of {world_size}: another rank failed or did not answer within ddp_timeout={config.ddp_timeout:g} s; "

@@ -47,5 +47,5 @@ def test_every_python_snippet_runs(repo, tmp_path):
     if not (repo.parent/'shared'/'data'/'conll2003').is_dir(): print("the CoNLL snippet was skipped: no ../shared/data/conll2003 here")
     names = set(json.loads(done.stdout.split('NAMES ', 1)[1]))
     assert {'result', 'wnut', 'conll', 'spanish', 'sentences'} <= names or 'SKIP' in done.stdout, names
-    assert sorted(p.name for p in (work/'ner-work').iterdir()) == ['logs', 'mlartifacts', 'mlruns.db', 'processed', 'results', 'runs']  # workdir holds everything
+    assert sorted(p.name for p in (work/'ner-work').iterdir()) == ['logs', 'mlartifacts', 'mlruns.db', 'mlruns.db.lock', 'processed', 'results', 'runs']  # workdir holds everything (the lock guards the store's first use)
     assert sorted(p.name for p in work.iterdir()) == ['blocks.json', 'ner-work']

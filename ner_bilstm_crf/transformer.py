@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['POOLINGS', 'minilm_dir', 'transformer_dir', 'load_transformer', 'parse_layers', 'ScalarMix', 'word_windows',
-           'word_features']
+           'word_features', 'features_key', 'cached_features']
 
 # %% ../nbs/01a_transformer.ipynb #553f437a
 import hashlib, importlib.util, os, tempfile, zipfile
@@ -111,4 +111,37 @@ def word_features(sentences:list[list[str]], # tokenized sentences
                 if pooling == 'first' and counts[w] > 0: continue
                 feats[w] += h[j]; counts[w] += 1
         out.append(feats/counts.clamp(min=1)[:, None, None])
+    return out
+
+# %% ../nbs/01a_transformer.ipynb #425d8ab9
+def features_key(model_dir:Path, sentences:list[list[str]], layers:tuple[int, ...], pooling:str) -> str:
+    "A hash of the encoder's files, the settings and the sentences."
+    h = hashlib.sha256(repr((layers, pooling)).encode())
+    for f in sorted(Path(model_dir).glob('*.json'))+sorted(Path(model_dir).glob('*.safetensors')): h.update(f.name.encode()); h.update(f.read_bytes())
+    for s in sentences: h.update('\x1f'.join(s).encode()+b'\x1e')
+    return h.hexdigest()[:20]
+
+# %% ../nbs/01a_transformer.ipynb #8fcd405b
+def cached_features(sentences:list[list[str]], # tokenized sentences of one corpus
+                    transformer:str, # 'minilm' or a local model folder
+                    cache_dir:str|Path, # where the float16 memmap is kept
+                    layers:tuple[int, ...]=(-1,), pooling:str='first',
+                    progress:bool=True, # a tqdm bar for the one-off encoding
+                    ) -> list:
+    "Per sentence a (n_words, n_layers, dim) float16 view into a memmap, computed once."
+    import numpy as np
+    from tqdm.auto import tqdm
+    key = features_key(transformer_dir(transformer), sentences, layers, pooling)
+    path = Path(cache_dir)/f'features-{key}.npy'
+    if not path.exists():
+        tok, model = load_transformer(transformer)
+        n = sum(len(s) for s in sentences)
+        tmp = path.with_suffix('.tmp.npy')
+        arr = np.lib.format.open_memmap(tmp, 'w+', np.float16, (n, len(layers), model.config.hidden_size))
+        i = 0
+        for s in tqdm(sentences, desc='transformer features', disable=not progress):
+            arr[i:i+len(s)] = word_features([s], tok, model, layers, pooling)[0].numpy(); i += len(s)
+        arr.flush(); del arr; os.replace(tmp, path)
+    arr, out, i = np.load(path, mmap_mode='r'), [], 0
+    for s in sentences: out.append(arr[i:i+len(s)]); i += len(s)
     return out

@@ -44,3 +44,16 @@ def test_a_sentence_longer_than_512_subwords_is_encoded_in_windows(minilm):
         h, dw = direct(tok, enc, [words[w] for w in ws])
         want = torch.stack([h[dw.index(j)] for j in range(len(ws))])
         assert torch.allclose(got[ws, 0], want, atol=1e-4)
+
+def test_cached_features_equal_fresh_ones(minilm, tmp_path):
+    import numpy as np
+    from ner_bilstm_crf.transformer import cached_features
+    tok, enc = minilm
+    sents = ['EU rejects German call'.split(), 'Kowalczykowski'.split()]
+    first = cached_features(sents, 'minilm', tmp_path, (-1,), 'first', progress=False)
+    again = cached_features(sents, 'minilm', tmp_path, (-1,), 'first', progress=False)
+    fresh = word_features(sents, tok, enc, (-1,), 'first')
+    assert len(list(tmp_path.glob('features-*.npy'))) == 1
+    for a, b, f in zip(first, again, fresh):
+        assert a.dtype == np.float16 and np.array_equal(a, b)
+        assert np.allclose(a.astype(np.float32), f.numpy(), atol=5e-3)

@@ -33,6 +33,7 @@ lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 dev_requirements = (cfg.get('dev_requirements') or '').split()
 glove_requirements = (cfg.get('glove_requirements') or '').split()  # the full GloVe 6B 50d, for `embeddings='glove'`
 spark_requirements = (cfg.get('spark_requirements') or '').split()  # batch tagging on Spark: `predict --engine spark` (needs a Java 17+ runtime)
+transformer_requirements = (cfg.get('transformer_requirements') or '').split()  # all-MiniLM-L6-v2 features, for `transformer='minilm'`
 project_urls = {}
 if cfg.get('doc_host'): project_urls["Documentation"] = cfg['doc_host'] + cfg.get('doc_baseurl', '')
 
@@ -48,7 +49,7 @@ setuptools.setup(
     packages = setuptools.find_packages(),
     include_package_data = True,
     install_requires = requirements,
-    extras_require={ 'dev': dev_requirements, 'glove': glove_requirements, 'spark': spark_requirements },
+    extras_require={ 'dev': dev_requirements, 'glove': glove_requirements, 'spark': spark_requirements, 'transformer': transformer_requirements },
     dependency_links = cfg.get('dep_links','').split(),
     python_requires  = '>=' + cfg['min_python'],
     long_description = open('README.md', encoding="utf8").read(),

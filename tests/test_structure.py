@@ -3,7 +3,7 @@ import ast, subprocess, sys
 from pathlib import Path
 import pytest
 
-ORDER = ['data', 'model', 'crf', 'loader', 'tagger', 'learner', 'train', 'evaluate', 'onnx', 'predict', 'ui', 'cli']
+ORDER = ['data', 'model', 'transformer', 'crf', 'loader', 'tagger', 'learner', 'train', 'evaluate', 'onnx', 'predict', 'ui', 'cli']
 ORDER += ['showdoc']  # the docs' show_doc renderer (nbdev is a dev dependency): it imports nothing of the package
 ORDER += ['__main__']  # `python -m ner_bilstm_crf`: the CLI as a module, what torchrun starts
 PACKAGE = Path(__file__).resolve().parents[1]/'ner_bilstm_crf'

@@ -6,15 +6,7 @@ import errno, json, os, shutil, signal, socket, subprocess, sys, textwrap, threa
 from pathlib import Path
 import pytest
 from helpers import small_dataset, free_port
-from test_bad_inputs import cli, snapshot, check_user_error, FAST
-
-@pytest.fixture
-def work(tmp_path):
-    "A working folder with a small data set in data/; yields it, then checks the inputs are unchanged."
-    small_dataset(tmp_path/'data', n_train=60, n_eval=30)
-    before = snapshot(tmp_path/'data')
-    yield tmp_path
-    assert snapshot(tmp_path/'data') == before, "an input file was changed"
+from test_bad_inputs import cli, snapshot, check_user_error, FAST, work  # `work`: the same small-data fixture, inputs checked unchanged
 
 def in_process(argv, capsys, monkeypatch):
     "Run `ner-bilstm-crf ARGV` in this process (so a fault can be patched in): its exit status and stderr."

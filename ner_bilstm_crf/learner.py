@@ -11,20 +11,21 @@ __all__ = ['WRITER_CBS', 'CancelFitException', 'CancelEpochException', 'CancelBa
            'f1_from_counts', 'DistributedValidationCB', 'ReadCheckpointCB', 'rank_callbacks']
 
 # %% ../nbs/05_learner.ipynb #l0000004
-import json, logging, math, os, random, subprocess, time, uuid
+import datetime, json, logging, math, os, random, subprocess, time, uuid
 from functools import wraps
 from operator import attrgetter
 from pathlib import Path
 
 import numpy as np
 import torch
+import torch.distributed as dist
 from fastcore.basics import patch, store_attr
+from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
-from .data import cannot_write
-from .loader import EncodedCorpus
+from .data import cannot_write, quiet_mlflow
+from .loader import EncodedCorpus, DistributedBatchSampler
 from .tagger import resolve_device, to_device, autocast, predict_batches
-from .data import quiet_mlflow
 
 # %% ../nbs/05_learner.ipynb #l0000007
 class CancelFitException(Exception): "Stop training; `after_fit` callbacks still run."
@@ -446,11 +447,6 @@ def cleanup_fit(self:MLflowCB, learn):
     self.client.set_terminated(self.run_id, 'FINISHED' if error is None else 'KILLED' if issubclass(error, KeyboardInterrupt) else 'FAILED')
 
 # %% ../nbs/05_learner.ipynb #z5000002
-import datetime
-import torch.distributed as dist
-from torch.utils.data import DataLoader
-from .loader import DistributedBatchSampler
-
 def distributed_env() -> tuple[int, int, int]:
     "`(rank, local_rank, world_size)` from torchrun's environment; `(0, 0, 1)` outside it."
     return int(os.environ.get('RANK', 0)), int(os.environ.get('LOCAL_RANK', 0)), int(os.environ.get('WORLD_SIZE', 1))

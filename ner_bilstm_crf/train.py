@@ -10,7 +10,7 @@ __all__ = ['OPTIMIZERS', 'SCHEDULES', 'YAML_FLOAT', 'RESUME_MAY_CHANGE', 'DEMO_S
            'demo_model']
 
 # %% ../nbs/06_train.ipynb #d726e6af
-import hashlib, json, os, random, re, shutil, tempfile, time
+import contextlib, hashlib, json, os, random, re, shutil, tempfile, time
 from contextlib import contextmanager
 from argparse import SUPPRESS
 from collections import Counter
@@ -20,6 +20,7 @@ from typing import ClassVar
 
 import numpy as np
 import torch
+import torch.distributed as dist
 import yaml
 from fastcore.basics import patch
 from fastcore.script import anno_parser
@@ -31,7 +32,7 @@ from .loader import encode_corpus, make_loader
 from .tagger import BiLSTMCRF, MODEL_FILES, DEVICES, AMP_MODES
 from .learner import (Learner, DeviceCB, MixedPrecisionCB, GradientClipCB, LRScheduleCB, RecorderCB, ValidationCB,
                                     EarlyStoppingCB, SaveBestCB, CheckpointCB, ProgressCB, MLflowCB, FiniteLossCB, InterruptCB, Callback,
-                                    best_record, code_version, check_tracking)
+                                    best_record, code_version, check_tracking, init_distributed, distributed_env, rank_callbacks)
 
 # %% ../nbs/06_train.ipynb #f6b5d2a0
 OPTIMIZERS = ('sgd', 'adam', 'nadam')
@@ -257,6 +258,7 @@ def data_digest(files:dict[str, Path] # the run's files, from run_files
 
 # %% ../nbs/06_train.ipynb #5f22ff2f
 def standard_callbacks(config:TrainConfig, # the run's settings
+                       files:dict[str, Path], # the run's files, from run_files: their digest goes into each checkpoint
                        valid, # the encoded validation corpus
                        params:dict, # what MLflow logs as the run's parameters
                        datasets:list=(), # MLflow dataset inputs
@@ -271,7 +273,7 @@ def standard_callbacks(config:TrainConfig, # the run's settings
             InterruptCB(f"resume with `ner-bilstm-crf train --output_dir {out} --resume` (or resume=True)"),
             *([GradientClipCB(config.clip_norm)] if config.clip_norm else []), LRScheduleCB(config.lr, config.lr_decay, config.warmup, config.schedule),
             RecorderCB(), ValidationCB(valid, config.batch_size * 4, config.amp), EarlyStoppingCB(config.patience), SaveBestCB(out),
-            CheckpointCB(out/'checkpoints'/'last.pt', config.resume, data_digest(run_files(config))),
+            CheckpointCB(out/'checkpoints'/'last.pt', config.resume, data_digest(files)),
             MLflowCB(config.tracking_uri, config.experiment, name, params, tags, list(datasets), dict(best_model=best_model), log_file, out/'mlflow_run.json'),
             ProgressCB(log_file, config.progress, notes)]
 
@@ -329,10 +331,6 @@ def output_lock(folder:str|Path # the run's output folder
     finally: lock.unlink(missing_ok=True)
 
 # %% ../nbs/06_train.ipynb #z6000002
-import contextlib, re
-import torch.distributed as dist
-from .learner import init_distributed, distributed_env, rank_callbacks
-
 @contextmanager
 def distributed(config:TrainConfig # the run's settings: device and ddp_timeout
                ):
@@ -397,7 +395,7 @@ def train(config:TrainConfig, # the settings of the run
         stats = data_stats(splits)
         params = {**asdict(config), **stats, 'parameters': sum(p.numel() for p in model.parameters()), 'word_dim': model.config.word_dim, 'n_tags': model.config.n_tags, 'world_size': distributed_env()[2]}
         loader = make_loader(corpora['train'], config.batch_size, shuffle=True, seed=config.seed, num_workers=config.num_workers)
-        cbs = standard_callbacks(config, corpora['valid'], params, [training_input(config, files['train'], stats)], notes) + list(callbacks)
+        cbs = standard_callbacks(config, files, corpora['valid'], params, [training_input(config, files['train'], stats)], notes) + list(callbacks)
         if dist.is_initialized(): cbs = rank_callbacks(cbs, rank)
         learn = Learner(model, loader, make_optimizer(model, config), cbs).fit(config.epochs)
     best = best_record(learn.history) or dict(valid_f1=-1.0, epoch=0)

@@ -5,7 +5,7 @@ nothing was lost. The concurrency cases force their interleaving with barriers a
 import errno, json, os, shutil, signal, socket, subprocess, sys, textwrap, threading, time
 from pathlib import Path
 import pytest
-from helpers import small_dataset, free_port
+from helpers import free_port
 from test_bad_inputs import cli, snapshot, check_user_error, FAST, work  # `work`: the same small-data fixture, inputs checked unchanged
 
 def in_process(argv, capsys, monkeypatch):

@@ -283,5 +283,15 @@ def test_saved_outputs_match_what_the_code_shows(name, tmp_path):
     fresh = tmp_path/name
     run_notebook(REPO/'nbs'/name, fresh, tmp_path)
     diffs = output_differences(shown(REPO/'nbs'/name), shown(fresh))
-    assert not diffs, (f"{name}: saved outputs differ from a fresh run; run it (MPLBACKEND=Agg python /tmp/tools/run_nb.py "
-                       f"nbs/{name}, or with execnb) and commit:\n" + '\n'.join(diffs))
+    assert not diffs, (f"{name}: saved outputs differ from a fresh run; refresh them with `python tests/test_docs.py nbs/{name}` "
+                       f"and commit:\n" + '\n'.join(diffs))
+
+if __name__ == '__main__':  # python tests/test_docs.py nbs/NAME.ipynb ...: save each notebook's outputs as a fresh run makes them
+    import tempfile
+    for nb in map(Path, sys.argv[1:]):
+        with tempfile.TemporaryDirectory() as tmp:
+            fresh = Path(tmp)/nb.name
+            run_notebook(nb.resolve(), fresh, Path(tmp))
+            subprocess.run(['nbdev_clean', '--fname', str(fresh)], check=True)
+            staged = nb.with_name(f'.{nb.name}.fresh'); shutil.copyfile(fresh, staged); os.replace(staged, nb)
+        print(f"{nb}: outputs refreshed")

@@ -252,6 +252,7 @@ def export_onnx(model_dir:str|Path, # a model folder written by `train` (or `BiL
     model_dir, out_dir = Path(model_dir), Path(out_dir)
     _check_output(model_dir, out_dir)
     model = BiLSTMCRF.load(model_dir)
+    if getattr(model.config, 'transformer', None): raise ValueError(f"{model_dir}: transformer={model.config.transformer!r}: ONNX export covers models without a transformer only")
     net = export_modules()(model.encoder).eval()
     tmp = out_dir.with_name(f'.{out_dir.name}.{os.getpid()}.tmp')
     shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)

@@ -206,6 +206,7 @@ def build_model(config:TrainConfig, # the run's settings
                 log=print # where to report embedding coverage
                ) -> BiLSTMCRF:
     "A fresh model whose vocabularies come from `train_sentences` (and the vectors file, read once)."
+    if config.transformer: raise ValueError(f"transformer={config.transformer!r}: training with transformer features is not wired in yet (issue 22); its features are in ner_bilstm_crf.transformer")
     vocabs = build_vocabs(train_sentences, min_freq=config.min_freq, lower=config.lower, scheme=config.tag_scheme)
     embeddings = None
     if config.embeddings:

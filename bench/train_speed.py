@@ -61,7 +61,7 @@ def measure(model, batches, device, amp):
 EPOCH_LINE = re.compile(r"^(\d\d:\d\d:\d\d) epoch (\d+): .*valid F1 ([\d.]+).*?([\d,]+) tokens/s")
 
 def timed_run(cmd:list[str], threads:int, folder:Path, budget_s:float) -> list[dict]:
-    "Run a training command for at most `budget_s` seconds; its epochs: minutes since launch, valid F1 (0-1), tokens/s."
+    "Run a training command for at most `budget_s` seconds; its epochs: minutes since launch, valid F1 (percent), tokens/s."
     env = {**os.environ, 'OMP_NUM_THREADS': str(threads), 'PYTHONUNBUFFERED': '1'}
     start = datetime.datetime.now()
     proc = subprocess.Popen(cmd, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -73,7 +73,7 @@ def timed_run(cmd:list[str], threads:int, folder:Path, budget_s:float) -> list[d
             if m := EPOCH_LINE.match(line):
                 t = datetime.datetime.combine(start.date(), datetime.time.fromisoformat(m[1]))
                 if t < start - datetime.timedelta(seconds=1): t += datetime.timedelta(days=1)
-                f1 = float(m[3]); f1 = f1 / 100 if f1 > 1 else f1
+                f1 = float(m[3]); f1 = f1 * 100 if f1 <= 1 else f1  # percent, as the thresholds (older logs printed fractions)
                 epochs.append(dict(epoch=int(m[2]), minutes=(t - start).total_seconds() / 60, valid_f1=f1, tokens_per_sec=float(m[4].replace(',', ''))))
     return sorted(epochs, key=lambda e: e['epoch'])
 

@@ -7,8 +7,9 @@ __all__ = ['WRITER_CBS', 'CancelFitException', 'CancelEpochException', 'CancelBa
            'DeviceCB', 'MixedPrecisionCB', 'GradientClipCB', 'LRScheduleCB', 'TrainingInterrupted', 'FiniteLossCB',
            'InterruptCB', 'entity_f1', 'best_record', 'RecorderCB', 'ValidationCB', 'EarlyStoppingCB', 'SaveBestCB',
            'CheckpointCB', 'ProgressCB', 'absolute_tracking_uri', 'experiment_id', 'code_version', 'check_tracking',
-           'tracking_store', 'MLflowCB', 'distributed_env', 'init_distributed', 'all_sum', 'DDPCB', 'entity_counts',
-           'f1_from_counts', 'DistributedValidationCB', 'ReadCheckpointCB', 'rank_callbacks']
+           'tracking_store', 'MLflowCB', 'tracking_location', 'store_writes', 'distributed_env', 'init_distributed',
+           'all_sum', 'DDPCB', 'entity_counts', 'f1_from_counts', 'DistributedValidationCB', 'ReadCheckpointCB',
+           'rank_callbacks']
 
 # %% ../nbs/05_learner.ipynb #l0000004
 import datetime, json, logging, math, os, random, subprocess, time, uuid
@@ -23,7 +24,7 @@ from fastcore.basics import patch, store_attr
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
-from .data import cannot_write, quiet_mlflow
+from .data import cannot_write, no_space, quiet_mlflow
 from .loader import EncodedCorpus, DistributedBatchSampler
 from .tagger import resolve_device, to_device, autocast, predict_batches
 
@@ -393,8 +394,26 @@ class MLflowCB(Callback):
     def state_dict(self): return dict(run_id=self.run_id)
     def load_state_dict(self, d): self.run_id = d['run_id']
 
+# %% ../nbs/05_learner.ipynb #fd000002
+def tracking_location(uri:str # an MLflow tracking URI
+                     ) -> str:
+    "Where `uri` keeps its runs: the SQLite file, the folder or the server."
+    uri = absolute_tracking_uri(uri)
+    return uri[len('sqlite:///'):] if uri.startswith('sqlite:///') else uri.removeprefix('file://')
+
+def store_writes(event):
+    "An `MLflowCB` event whose full-disk failure is the one-line user error naming the tracking store."
+    @wraps(event)
+    def writing(self, learn):
+        try: return event(self, learn)
+        except Exception as e:
+            if no_space(e): raise cannot_write(tracking_location(self.tracking_uri), e) from None
+            raise
+    return writing
+
 # %% ../nbs/05_learner.ipynb #l0000039
 @patch
+@store_writes
 def before_fit(self:MLflowCB, learn):
     from mlflow import MlflowClient
     from mlflow.entities import Param, RunTag
@@ -422,6 +441,7 @@ def _flush(self:MLflowCB, metrics:list):
     for i in range(0, len(metrics), 1000): self.client.log_batch(self.run_id, metrics=metrics[i:i + 1000])
 
 @patch
+@store_writes
 def after_epoch(self:MLflowCB, learn):
     from mlflow.entities import Metric
     now, record = int(time.time() * 1000), learn.history[-1]
@@ -429,6 +449,7 @@ def after_epoch(self:MLflowCB, learn):
     self.pending = []
 
 @patch
+@store_writes
 def after_fit(self:MLflowCB, learn):
     from mlflow.entities import Metric
     if best := best_record(learn.history):
@@ -439,6 +460,7 @@ def after_fit(self:MLflowCB, learn):
             if Path(f).is_file(): self.client.log_artifact(self.run_id, str(f), folder)
 
 @patch
+@store_writes
 def cleanup_fit(self:MLflowCB, learn):
     import sys
     if getattr(self, 'client', None) is None or self.run_id is None: return  # training failed before the run started

@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_predict.ipynb #e3dbe21d
 from __future__ import annotations
-import contextlib, html, json, os, re, shutil, sys, tempfile, unicodedata, zlib
+import contextlib, html, json, math, os, re, shutil, sys, tempfile, unicodedata, zlib
 from functools import cache
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
@@ -494,14 +494,17 @@ def demo_widget(tagger:NERTagger, # the tagger to try
 # %% ../nbs/09_predict.ipynb #90ce6560
 def texts_of(model_input # a text, a list of texts, or a pandas DataFrame (a 'text' column, else the first) or Series
             ) -> list[str]:
-    "The texts in a pyfunc model's input."
+    "The texts in a pyfunc model's input; `ValueError` naming the first input that is not a text (a null, a number)."
     import pandas as pd
     if isinstance(model_input, str): return [model_input]
     if isinstance(model_input, pd.DataFrame):
         if model_input.shape[1] == 0: return []
         model_input = model_input['text'] if 'text' in model_input.columns else model_input.iloc[:, 0]
-    if isinstance(model_input, pd.Series): return ['' if pd.isna(v) else str(v) for v in model_input.tolist()]
-    return [str(t) for t in model_input]
+    texts = model_input.tolist() if isinstance(model_input, pd.Series) else list(model_input)
+    if (bad := next((i for i, t in enumerate(texts) if not isinstance(t, str)), None)) is not None:
+        what = 'null' if texts[bad] is None or (isinstance(texts[bad], float) and math.isnan(texts[bad])) else f"{texts[bad]!r} ({type(texts[bad]).__name__})"
+        raise ValueError(f"input {bad} is {what}, not a text: send strings")
+    return texts
 
 @cache
 def tagger_model_class():
@@ -513,8 +516,12 @@ def tagger_model_class():
             "Load the tagger from the model folder logged with the model."
             self.tagger = NERTagger.load(context.artifacts['model_dir'], device='cpu')
         def predict(self, context, model_input, params=None):
-            "A list of entity dicts for each text of `model_input`."
-            return self.tagger.predict(texts_of(model_input))
+            "A list of entity dicts for each text of `model_input`; a bad input is a 400 of the scoring server, not a 500."
+            from mlflow.exceptions import MlflowException
+            from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
+            try: texts = texts_of(model_input)
+            except ValueError as e: raise MlflowException(str(e), error_code=INVALID_PARAMETER_VALUE) from None
+            return self.tagger.predict(texts)
     return TaggerModel
 
 # %% ../nbs/09_predict.ipynb #e47cc525

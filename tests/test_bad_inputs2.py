@@ -258,6 +258,23 @@ def test_full_disk_in_the_cache_dir(work, capsys, monkeypatch):
     check_user_error(res, f"{Path('cache')/'train-'}", "cannot write it (the disk is full)")
     assert no_temporary_files(work/'cache') == [] and not (work/'out'/'model.safetensors').exists()
 
+def test_full_disk_in_the_tracking_store(work, capsys, monkeypatch):
+    "The disk fills while an epoch's metrics are logged: one line naming the store; the model folder stays one that loads."
+    from mlflow.exceptions import MlflowException
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+    uri = f"sqlite:///{work}/m.db"
+    assert cli('train', *FAST, '--output_dir', 'out', '--tracking_uri', uri, cwd=work).returncode == 0
+    before, real_log_batch = snapshot(work/'out'), SqlAlchemyStore.log_batch
+    def filling(self, run_id, metrics=(), params=(), tags=()):
+        if metrics: raise MlflowException('(sqlite3.OperationalError) database or disk is full')  # what SQLite says on ENOSPC
+        return real_log_batch(self, run_id, metrics=metrics, params=params, tags=tags)
+    monkeypatch.setattr(SqlAlchemyStore, 'log_batch', filling); monkeypatch.chdir(work)
+    res = in_process(['train', *FAST, '--output_dir', 'out', '--tracking_uri', uri], capsys, monkeypatch)
+    check_user_error(res, f"{work/'m.db'}: cannot write it (the disk is full)")
+    from ner_bilstm_crf.tagger import BiLSTMCRF
+    assert set(snapshot(work/'out')) >= set(before) and no_temporary_files(work/'out') == []
+    assert BiLSTMCRF.load(work/'out').config.hidden_size == 8  # the best model so far was saved whole, as after any failed epoch
+
 # ---- 7. --resume after the training file changed ----
 
 def test_resume_after_the_training_data_changed(work):

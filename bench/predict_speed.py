@@ -8,6 +8,10 @@ for the WNUT-17 training vocabulary, a character CNN, a 200-unit BiLSTM per dire
 exactly the work of a trained one of the same size, so its speed is the trained model's.
 Prints a markdown table per device (CPU, and CUDA where there is one): the median of R timed runs after one warm-up run.
 
+With --spark N: the local engine against Spark (`predict --engine spark --master local[2]`, MLflow's Spark UDF of the model's
+pyfunc) on N texts (the test sentences repeated), `predict_file` end to end for both (reading, tagging, writing JSON Lines);
+Spark once with its start included and once more in the running session, and the two outputs checked equal.
+
 With --onnx: torch against ONNX Runtime (the model exported by `export_onnx`) on the same texts in one run, `NERTagger.predict`
 end to end for both, at each of --batch_sizes (default 1 32 256) and each of --thread_counts (default 1 2), with the ratio.
 """
@@ -72,6 +76,26 @@ def onnx_table(rows, n_texts):
     for threads, bs, t, o in rows: lines.append(f"| {threads} | {bs} | {n_texts / t:,.0f} | {n_texts / o:,.0f} | {t / o:.2f}x |")
     return '\n'.join(lines)
 
+def compare_spark(model, texts, n, master):
+    "Rows of (engine, seconds, sentences): the same N texts through predict_file's local and Spark engines; the outputs agree."
+    import json
+    from ner_bilstm_crf.predict import predict_file, spark_session
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp); folder = model.save(tmp/'model'); src = tmp/'texts.txt'
+        src.write_text('\n'.join(texts[i % len(texts)] for i in range(n)) + '\n', encoding='utf-8')
+        def timed(name, **kw):
+            t0 = time.perf_counter(); out = predict_file(str(folder), str(src), str(tmp/f'{name}.jsonl'), progress=False, device='cpu', **kw)
+            rows.append((name, time.perf_counter() - t0)); return [json.loads(l) for l in out.read_text().splitlines()]
+        local = timed('local engine (this process)')
+        cold = timed(f'spark {master}, its start included', engine='spark', master=master)
+        spark = spark_session(master)  # kept running: the next call reuses it
+        try: warm = timed(f'spark {master}, session already running', engine='spark', master=master)
+        finally: spark.stop()
+    by_text = lambda rows: [r['entities'] for r in sorted(rows, key=lambda r: r.get('id', 0))]
+    assert by_text(cold) == by_text(warm) and [r['entities'] for r in local] == by_text(warm), "the engines disagree"
+    return rows
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--model_dir', help='a trained model folder (default: a random-init model of the default size)')
@@ -80,6 +104,8 @@ def main():
     parser.add_argument('--batch_sizes', type=int, nargs='+', default=None, help='default: 1 16 64 256 (1 32 256 with --onnx)')
     parser.add_argument('--onnx', action='store_true', help='compare torch and ONNX Runtime instead')
     parser.add_argument('--thread_counts', type=int, nargs='+', default=[1, 2], help='CPU threads of each backend, with --onnx')
+    parser.add_argument('--spark', type=int, metavar='N', help='compare the local engine and Spark on N texts')
+    parser.add_argument('--master', default='local[2]', help='the Spark master, with --spark')
     parser.add_argument('--limit', type=int, default=None, help='use only the first N test sentences')
     args = parser.parse_args()
     args.batch_sizes = args.batch_sizes or ([1, 32, 256] if args.onnx else [1, 16, 64, 256])
@@ -93,6 +119,12 @@ def main():
     print(f"model: {args.model_dir or 'random init, default size'} (word_dim {c.word_dim}, char {c.char_encoder}, hidden {c.hidden_size}x2, "
           f"{c.n_tags} {c.tag_scheme} tags, {sum(p.numel() for p in model.parameters()):,} parameters)")
     print(f"texts: {len(texts):,} WNUT-17 test sentences as raw text, {n_tokens:,} tokens; median of {args.repeats} runs after a warm-up")
+    if args.spark:
+        print(f"predict_file end to end, {args.spark:,} texts, JSON Lines out; the local engine with {torch.get_num_threads()} torch threads\n")
+        print("| engine | seconds | sentences/s | vs local |\n|---|---|---|---|")
+        rows = compare_spark(model.cpu(), texts, args.spark, args.master)
+        for name, s in rows: print(f"| {name} | {s:.1f} | {args.spark / s:,.0f} | {rows[0][1] / s:.2f}x |")
+        return
     if args.onnx:
         import onnxruntime
         print(f"onnxruntime {onnxruntime.__version__}; NERTagger.predict end to end for both (tokenize, emissions, Viterbi, marginals, entities)\n")

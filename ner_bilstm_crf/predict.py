@@ -695,6 +695,7 @@ def spark_predict(model:str, # a model folder, or a registered model: models:/NA
                  ) -> Path:
     "Tag every text of `input` on Spark with the model's MLflow pyfunc; write `id`, `text` and `entities` to `output`."
     import mlflow
+    quiet_mlflow()  # no artifact download bars, no backend INFO lines
     if str(input) == str(output): raise ValueError(f"{output}: the output is the input; refusing to write over it")
     check_spark_input(str(input))  # before Spark starts
     if not str(model).startswith('models:/') and not Path(model).is_dir(): raise FileNotFoundError(f"no model folder {model}")

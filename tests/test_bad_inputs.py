@@ -116,21 +116,42 @@ def test_dead_tracking_server_fails_fast(work):
     assert time.perf_counter() - start < 30
     check_user_error(res, f"tracking_uri='http://127.0.0.1:{port}': the tracking server does not answer")
 
+HELD_TRAIN = """
+import pathlib, sys, time
+import ner_bilstm_crf.learner as learner
+started, release = map(pathlib.Path, sys.argv[1:3])
+one_batch = learner.Learner.one_batch
+def held(self):
+    one_batch(self)
+    if not started.exists():  # the first batch is done: say so, then wait for the test's word
+        started.touch()
+        while not release.exists(): time.sleep(0.01)
+learner.Learner.one_batch = held
+from ner_bilstm_crf.cli import main
+sys.argv = ['ner-bilstm-crf', *sys.argv[3:]]
+main()
+"""
+
 def test_busy_output_dir_is_refused_and_runs_stay_apart(work):
-    uri = f"sqlite:///{work}/m.db"
-    first = subprocess.Popen(['ner-bilstm-crf', 'train', *FAST, '--epochs', '3', '--output_dir', 'shared', '--tracking_uri', uri, '--experiment', 'busy'],
-                             cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    for _ in range(600):
-        if (work/'shared'/'.lock').exists() or first.poll() is not None: break
-        time.sleep(0.05)
-    second = cli('train', *FAST, '--output_dir', 'shared', '--tracking_uri', uri, '--experiment', 'busy', cwd=work)
+    "The first run is certainly training (it waits after its first batch until released) when the second asks for its output_dir."
+    uri, started, release = f"sqlite:///{work}/m.db", work/'first-started', work/'first-release'
+    first = subprocess.Popen([sys.executable, '-c', HELD_TRAIN, str(started), str(release), 'train', *FAST, '--epochs', '2', '--output_dir', 'shared',
+                              '--tracking_uri', uri, '--experiment', 'busy'], cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        while not started.exists():
+            assert first.poll() is None, first.communicate()[1][-2000:]
+            time.sleep(0.01)
+        second = cli('train', *FAST, '--output_dir', 'shared', '--tracking_uri', uri, '--experiment', 'busy', cwd=work)
+        check_user_error(second, "output_dir='shared' is in use by another training run")
+        assert not (work/'shared'/'model.safetensors').exists(), "the refused run wrote into the busy folder"
+    finally: release.touch()
     out, err = first.communicate(timeout=600)
     assert first.returncode == 0, err[-2000:]
-    check_user_error(second, "output_dir='shared' is in use by another training run")
     import mlflow
     client = mlflow.MlflowClient(uri)
     runs = client.search_runs([client.get_experiment_by_name('busy').experiment_id])
-    assert len(runs) == 1
+    assert len(runs) == 1, "the refused run started an MLflow run"
+    assert json.loads((work/'shared'/'mlflow_run.json').read_text())['run_id'] == runs[0].info.run_id  # the folder is the first run's
     assert {a.path for a in client.list_artifacts(runs[0].info.run_id, 'best_model')} == {
         f'best_model/{f}' for f in ('config.json', 'vocabs.json', 'model.safetensors', 'train_config.yaml', 'history.json')}
 

@@ -73,7 +73,7 @@ def trained_folder(demo, folder:Path, uri:str, f1:float, dataset:str='data') -> 
     return folder
 
 def test_champion_promotion_is_one_critical_section(demo, tmp_path, monkeypatch):
-    import ner_bilstm_crf.predict as predict
+    import ner_bilstm_crf.registry as predict
     from mlflow import MlflowClient
     uri = f"sqlite:///{tmp_path}/m.db"
     better, worse = (trained_folder(demo, tmp_path/name, uri, f1) for name, f1 in (('better', 0.5), ('worse', 0.1)))
@@ -243,7 +243,7 @@ def test_full_disk_at_the_export(demo, tmp_path, capsys, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 def test_full_disk_at_the_predict_output(demo, tmp_path, capsys, monkeypatch):
-    import ner_bilstm_crf.predict as predict
+    import ner_bilstm_crf.predict_files as predict
     (tmp_path/'in.txt').write_text("Paris is nice\n"); (tmp_path/'out.jsonl').write_text("old\n")
     def half_written(rows, path): Path(path).write_text('{"text": '); full_disk()
     monkeypatch.setattr(predict, 'write_jsonl', half_written); monkeypatch.chdir(tmp_path)

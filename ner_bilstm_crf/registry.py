@@ -54,11 +54,11 @@ EXAMPLE_TEXTS = ["Justin Bieber was spotted in Los Angeles with Selena Gomez.", 
 ENTITY_FIELDS = dict(text='string', label='string', start='long', end='long', score='double', token_start='long', token_end='long')
 
 def tagger_signature():
-    "The pyfunc's signature: a column of texts in, a list of entity records per text out."
+    "The pyfunc's signature: a column of texts in (typed any, so that a null reaches `texts_of` as a null), a list of entity records per text out."
     from mlflow.models import ModelSignature
-    from mlflow.types.schema import Array, ColSpec, Object, Property, Schema
+    from mlflow.types.schema import AnyType, Array, ColSpec, Object, Property, Schema
     entity = Object([Property(name, kind) for name, kind in ENTITY_FIELDS.items()])
-    return ModelSignature(inputs=Schema([ColSpec('string')]), outputs=Schema([ColSpec(Array(entity))]))
+    return ModelSignature(inputs=Schema([ColSpec(AnyType())]), outputs=Schema([ColSpec(Array(entity))]))
 
 
 PYFUNC_SCRIPT = """# The MLflow pyfunc model of a ner_bilstm_crf tagger, logged as code ("models from code"): nothing is pickled.

@@ -92,8 +92,10 @@ def test_mlflow_serves_the_model_over_http(trained, tagger, logged, tmp_path):
         assert post(url, {'inputs': TEXTS[0]}) == {'predictions': expected[:1]}
         with pytest.raises(urllib.error.HTTPError) as err: post(url, {'texts': TEXTS})  # not a field of MLflow's scoring protocol
         assert err.value.code == 400
-        # A null or a number in a DataFrame is refused, never tagged as the text "None" or "1". (An `inputs` list is cast to
-        # strings by MLflow's own parser, numpy's str(None) included, before any model sees it: the DataFrame formats keep types.)
+        for bad, says in (([None], 'input 0 is null, not a text'), ([TEXTS[0], 1], 'input 1 is 1 (int), not a text')):  # never the texts "None", "1"
+            with pytest.raises(urllib.error.HTTPError) as err: post(url, {'inputs': bad})
+            message = json.loads(err.value.read())['message']
+            assert err.value.code == 400 and says in message, (bad, message)
         for rows, says in (([[None]], 'input 0 is null, not a text'), ([[TEXTS[0]], [None]], 'input 1 is null, not a text'), ([[1]], 'input 0 is 1 (int), not a text')):
             with pytest.raises(urllib.error.HTTPError) as err: post(url, {'dataframe_split': {'columns': ['text'], 'data': rows}})
             message = json.loads(err.value.read())['message']

@@ -140,11 +140,13 @@ def cached_feature_array(sentences:list[list[str]], # tokenized sentences of one
         n = sum(len(s) for s in sentences)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f'.{os.getpid()}.tmp.npy')  # one per process: ranks of a DDP run may encode at once
-        arr = np.lib.format.open_memmap(tmp, 'w+', np.float16, (n, len(layers), model.config.hidden_size))
-        i = 0
-        for s in tqdm(sentences, desc='transformer features', disable=not progress):
-            arr[i:i+len(s)] = word_features([s], tok, model, layers, pooling)[0].numpy(); i += len(s)
-        arr.flush(); del arr; os.replace(tmp, path)
+        try:
+            arr = np.lib.format.open_memmap(tmp, 'w+', np.float16, (n, len(layers), model.config.hidden_size))
+            i = 0
+            for s in tqdm(sentences, desc='transformer features', disable=not progress):
+                arr[i:i+len(s)] = word_features([s], tok, model, layers, pooling)[0].numpy(); i += len(s)
+            arr.flush(); del arr; os.replace(tmp, path)
+        finally: tmp.unlink(missing_ok=True)  # an interrupted encoding leaves nothing behind
     return np.load(path, mmap_mode='r')
 
 def cached_features(sentences:list[list[str]], # tokenized sentences of one corpus

@@ -87,29 +87,35 @@ class EncodedCorpus:
                 ):
         store_attr('arrays,folder,key')
         self.lengths = np.diff(arrays['sent_offsets'])
+        self.features = None  # transformer word features (n_tokens, n_layers, dim), aligned with arrays['words'], where a model reads them
+        self.tokens = None  # the token lists of an in-memory corpus, to compute such features from
     def __len__(self): return len(self.lengths)
     def __repr__(self): return f"EncodedCorpus({len(self):,} sentences, {len(self.arrays['words']):,} tokens, folder={self.folder.name if self.folder else None})"
 
     def __getitem__(self, i:int) -> dict:
-        "Word ids (T,), char ids (T, longest word) and tag ids (T,) of sentence `i`, and `i`."
+        "Word ids (T,), char ids (T, longest word) and tag ids (T,) of sentence `i`, and `i` (and its transformer features (T, n_layers, dim), where the corpus has them)."
         i = range(len(self))[i]
         start, end = self.arrays['sent_offsets'][i:i + 2]
         char_offsets = self.arrays['char_offsets'][start:end + 1]
         word_lengths = np.diff(char_offsets)
         chars = np.zeros((end - start, word_lengths.max(initial=0)), dtype=np.int64)
         chars[np.arange(chars.shape[1]) < word_lengths[:, None]] = self.arrays['chars'][char_offsets[0]:char_offsets[-1]]
-        return dict(words=np.array(self.arrays['words'][start:end], dtype=np.int64), chars=chars,
+        item = dict(words=np.array(self.arrays['words'][start:end], dtype=np.int64), chars=chars,
                     tags=np.array(self.arrays['tags'][start:end], dtype=np.int64), index=i)
+        if self.features is not None: item['features'] = np.asarray(self.features[start:end], dtype=np.float32)
+        return item
 
 # %% ../nbs/03_loader.ipynb #1beb8f86
 def encode_sentences(sentences:Iterable[Sentence], # sentences to encode
                      vocabs:dict[str, Vocab], # words, chars and tags vocabularies
                      scheme:str|None='BIOES' # the model's tag scheme
                     ) -> EncodedCorpus:
-    "An in-memory `EncodedCorpus` of `sentences`."
-    out = {name: io.BytesIO() for name in ARRAYS}
-    _write_encoded(sentences, vocabs, scheme, out)
-    return EncodedCorpus({name: np.frombuffer(buf.getvalue(), dtype=ARRAYS[name]) for name, buf in out.items()})
+    "An in-memory `EncodedCorpus` of `sentences`, keeping their tokens."
+    out, tokens = {name: io.BytesIO() for name in ARRAYS}, []
+    _write_encoded((tokens.append(s.tokens) or s for s in sentences), vocabs, scheme, out)
+    corpus = EncodedCorpus({name: np.frombuffer(buf.getvalue(), dtype=ARRAYS[name]) for name, buf in out.items()})
+    corpus.tokens = tokens
+    return corpus
 
 # %% ../nbs/03_loader.ipynb #92f37e84
 def corpus_key(path:str|Path, # the corpus file
@@ -177,9 +183,18 @@ def check(self:EncodedCorpus, meta:dict # the folder's meta.json
 
 @patch
 def __reduce__(self:EncodedCorpus):
-    "Pickle a mapped corpus as its folder, an in-memory one as its arrays."
-    if self.folder is not None: return (EncodedCorpus.from_folder, (self.folder,))
-    return (EncodedCorpus, ({k: np.asarray(v) for k, v in self.arrays.items()},))
+    "Pickle a mapped corpus as its folder, an in-memory one as its arrays; features mapped from a file as the file."
+    base = (EncodedCorpus.from_folder, (self.folder,)) if self.folder is not None else (EncodedCorpus, ({k: np.asarray(v) for k, v in self.arrays.items()},))
+    if self.features is None and self.tokens is None: return base
+    features = ('file', self.features.filename) if isinstance(self.features, np.memmap) else self.features
+    return (_with_extras, (base, features, self.tokens))
+
+def _with_extras(base:tuple, features, tokens) -> EncodedCorpus:
+    "The corpus that `base` makes, with its features (an array, or ('file', path) of a .npy to map) and tokens."
+    corpus = base[0](*base[1])
+    corpus.features = np.load(features[1], mmap_mode='r') if isinstance(features, tuple) else features
+    corpus.tokens = tokens
+    return corpus
 
 # %% ../nbs/03_loader.ipynb #ccde94ae
 @patch
@@ -264,7 +279,7 @@ class DistributedBatchSampler(Sampler):
 def subset(self:EncodedCorpus, indices:Iterable[int] # the sentences to keep, in the order given
           ) -> EncodedCorpus:
     "An in-memory corpus of the sentences at `indices`."
-    a, parts = self.arrays, {name: [] for name in ('words', 'tags', 'chars')}
+    a, parts, indices = self.arrays, {name: [] for name in ('words', 'tags', 'chars')}, list(indices)
     sent_offsets, char_offsets = [0], [0]
     for i in indices:
         start, end = a['sent_offsets'][i:i + 2]
@@ -272,7 +287,10 @@ def subset(self:EncodedCorpus, indices:Iterable[int] # the sentences to keep, in
         parts['words'].append(a['words'][start:end]); parts['tags'].append(a['tags'][start:end]); parts['chars'].append(a['chars'][offsets[0]:offsets[-1]])
         char_offsets += (offsets[1:] - offsets[0] + char_offsets[-1]).tolist(); sent_offsets.append(sent_offsets[-1] + end - start)
     arrays = {name: np.concatenate(v).astype(ARRAYS[name]) if v else np.zeros(0, ARRAYS[name]) for name, v in parts.items()}
-    return EncodedCorpus(dict(arrays, sent_offsets=np.array(sent_offsets, np.int64), char_offsets=np.array(char_offsets, np.int64)))
+    sub = EncodedCorpus(dict(arrays, sent_offsets=np.array(sent_offsets, np.int64), char_offsets=np.array(char_offsets, np.int64)))
+    if self.features is not None: sub.features = np.concatenate([self.features[a['sent_offsets'][i]:a['sent_offsets'][i + 1]] for i in indices]) if indices else self.features[:0]
+    if self.tokens is not None: sub.tokens = [self.tokens[i] for i in indices]
+    return sub
 
 # %% ../nbs/03_loader.ipynb #480b60e8
 def padding_fraction(lengths:Iterable[int], # tokens per sentence
@@ -298,9 +316,18 @@ def collate(items:list[dict], # items of an EncodedCorpus
     for b, item in enumerate(items):
         n, item_chars = lengths[b], item['chars'][:, :L]
         words[b, :n], tags[b, :n], chars[b, :n, :item_chars.shape[1]] = item['words'], item['tags'], item_chars
-    lengths = torch.tensor(lengths)
-    return dict(words=torch.from_numpy(words), chars=torch.from_numpy(chars), tags=torch.from_numpy(tags),
-                mask=torch.arange(T) < lengths[:, None], lengths=lengths, index=torch.tensor([item['index'] for item in items]))
+    batch = dict(words=torch.from_numpy(words), chars=torch.from_numpy(chars), tags=torch.from_numpy(tags),
+                 mask=torch.arange(T) < torch.tensor(lengths)[:, None], lengths=torch.tensor(lengths), index=torch.tensor([item['index'] for item in items]))
+    if 'features' in items[0]: batch['features'] = _pad_features([item['features'] for item in items], T)
+    return batch
+
+def _pad_features(features:list[np.ndarray], # per sentence (n, n_layers, dim)
+                  T:int # the padded length
+                 ) -> torch.Tensor:
+    "The sentences' transformer features padded with zeros into (B, T, n_layers, dim)."
+    out = np.zeros((len(features), T, *features[0].shape[1:]), np.float32)
+    for b, f in enumerate(features): out[b, :len(f)] = f
+    return torch.from_numpy(out)
 
 # %% ../nbs/03_loader.ipynb #2103bb25
 def make_loader(corpus:EncodedCorpus, # the encoded sentences

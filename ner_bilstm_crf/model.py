@@ -95,6 +95,8 @@ class ModelConfig(ModelSettings):
     n_chars:int # character vocabulary size, pad and unk included
     n_tags:int # number of tags (the CRF's K)
     lower:bool=False # whether the word vocabulary is lowercased
+    transformer_dim:int=0 # size of the transformer word features the BiLSTM reads beside the embeddings (0: no transformer)
+    minimum:ClassVar[dict] = {**ModelSettings.minimum, 'transformer_dim': 0}
 
 ModelConfig.__delwrap__ = ModelSettings  # docments (and so the docs and the CLI) read the inherited fields' comments there
 
@@ -344,7 +346,8 @@ class Encoder(nn.Module):
         self.words = nn.Embedding.from_pretrained(embeddings.detach().clone().float(), freeze=False, padding_idx=0)
         self.chars = char_encoder(config)
         self.dropout = LockedDropout(config.dropout) if config.locked_dropout else nn.Dropout(config.dropout)
-        self.lstm = nn.LSTM(config.word_dim + self.chars.out_dim, config.hidden_size, num_layers=config.num_layers,
+        if bool(config.transformer) != bool(config.transformer_dim): raise ValueError(f"transformer={config.transformer!r} with transformer_dim={config.transformer_dim}: both or neither")
+        self.lstm = nn.LSTM(config.word_dim + self.chars.out_dim + config.transformer_dim, config.hidden_size, num_layers=config.num_layers,
                             batch_first=True, bidirectional=True, dropout=config.dropout if config.num_layers > 1 else 0.)
         _init_forget_bias(self.lstm)
         self.emissions = nn.Linear(2 * config.hidden_size, config.n_tags)
@@ -353,13 +356,18 @@ class Encoder(nn.Module):
 @patch
 def forward(self:Encoder, words:Tensor, # word ids (B, T), 0 for padding
             chars:Tensor, # char ids (B, T, L), 0 for padding
-            mask:Tensor # (B, T) bool, True on real tokens, padding at the end
+            mask:Tensor, # (B, T) bool, True on real tokens, padding at the end
+            features:Tensor|None=None # transformer word features (B, T, transformer_dim), already mixed; None without a transformer
            ) -> Tensor:
     "Emissions (B, T, n_tags) for a batch of sentences."
     lengths = mask.sum(1)
     if (lengths == 0).any(): raise ValueError("every sentence in a batch needs at least one token")
     if self.training and self.config.word_dropout: words = drop_words(words, self.config.word_dropout)
-    x = self.dropout(torch.cat([self.words(words), self.chars(chars)], -1))
+    parts = [self.words(words), self.chars(chars)]
+    if self.config.transformer_dim:
+        if features is None: raise ValueError(f"transformer={self.config.transformer!r}: the encoder needs the transformer features of the batch")
+        parts.append(features.to(parts[0].dtype))
+    x = self.dropout(torch.cat(parts, -1))
     return self.emissions(self.dropout(bilstm(self.lstm, x, lengths)))
 
 # %% ../nbs/01_model.ipynb #f7fc6aa3

@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'SCHEDULES', 'YAML_FLOAT', 'RESUME_MAY_CHANGE', 'DEMO_SETTINGS', 'check_registered_name', 'TrainConfig',
-           'seed_everything', 'run_files', 'read_splits', 'encoded_splits', 'coverage_sentence', 'pretrained_vectors',
-           'data_tokens', 'build_model', 'make_optimizer', 'data_stats', 'training_input', 'data_digest',
-           'standard_callbacks', 'resumed_settings', 'output_lock', 'distributed', 'in_workdir', 'files_note', 'train',
-           'demo_model']
+           'seed_everything', 'run_files', 'read_splits', 'encoded_splits', 'attach_features', 'coverage_sentence',
+           'pretrained_vectors', 'data_tokens', 'build_model', 'make_optimizer', 'data_stats', 'training_input',
+           'data_digest', 'standard_callbacks', 'resumed_settings', 'output_lock', 'distributed', 'in_workdir',
+           'files_note', 'train', 'demo_model']
 
 # %% ../nbs/06_train.ipynb #d726e6af
 import contextlib, hashlib, json, os, random, re, shutil, tempfile, time
@@ -28,6 +28,7 @@ from fastcore.script import anno_parser
 from .data import (CorpusError, cli_parser, split_files, dataset_dir, build_vocabs, convert_tags, read_conll, write_conll, atomic_output,
                                  corpus_stats, check_encoding)
 from .model import ModelSettings, ModelConfig, check_settings, load_embeddings, read_vectors
+from .transformer import cached_feature_array, parse_layers, transformer_shape
 from .loader import encode_corpus, make_loader
 from .tagger import BiLSTMCRF, MODEL_FILES, DEVICES, AMP_MODES
 from .learner import (Learner, DeviceCB, MixedPrecisionCB, GradientClipCB, LRScheduleCB, RecorderCB, ValidationCB,
@@ -174,6 +175,16 @@ def encoded_splits(config:TrainConfig, files:dict[str, Path], vocabs:dict) -> di
     return {split: encode_corpus(files[split], vocabs, cache_dir=config.cache_dir, scheme=config.tag_scheme, encoding=config.encoding)
             for split in ('train', 'valid')}
 
+def attach_features(config:TrainConfig, files:dict[str, Path], corpora:dict # the encoded splits, from encoded_splits
+                   ) -> dict:
+    "The encoded splits with their frozen transformer features, computed once per split (a progress bar) into `cache_dir`; unchanged without a transformer."
+    if not config.transformer: return corpora
+    for split, corpus in corpora.items():
+        tokens = [s.tokens for s in read_conll(files[split], encoding=config.encoding)]
+        corpus.features = cached_feature_array(tokens, config.transformer, config.cache_dir, parse_layers(config.transformer_layers), config.subword_pooling, config.progress)
+        if len(corpus.features) != len(corpus.arrays['words']): raise ValueError(f"{files[split]}: {len(corpus.features)} transformer features for {len(corpus.arrays['words'])} words")
+    return corpora
+
 # %% ../nbs/06_train.ipynb #q2600012
 def coverage_sentence(embeddings:str, # the `embeddings` setting: 'glove' or a vectors file
                       coverage:dict # the coverage that `load_embeddings` reports
@@ -206,7 +217,9 @@ def build_model(config:TrainConfig, # the run's settings
                 log=print # where to report embedding coverage
                ) -> BiLSTMCRF:
     "A fresh model whose vocabularies come from `train_sentences` (and the vectors file, read once)."
-    if config.transformer: raise ValueError(f"transformer={config.transformer!r}: training with transformer features is not wired in yet (issue 22); its features are in ner_bilstm_crf.transformer")
+    if config.transformer and config.fine_tune_transformer: raise ValueError("fine_tune_transformer=True: fine-tuning the transformer is not wired in yet (issue 22); frozen features (fine_tune_transformer=False) are")
+    n_hidden, transformer_dim = transformer_shape(config.transformer) if config.transformer else (None, 0)
+    if config.transformer: parse_layers(config.transformer_layers, n_hidden)  # a layer the transformer lacks stops the run here
     vocabs = build_vocabs(train_sentences, min_freq=config.min_freq, lower=config.lower, scheme=config.tag_scheme)
     embeddings = None
     if config.embeddings:
@@ -217,7 +230,7 @@ def build_model(config:TrainConfig, # the run's settings
         embeddings, coverage = load_embeddings(vectors, vocabs['words'], counts=counts)
         log(coverage_sentence(config.embeddings, coverage))
     word_dim = embeddings.shape[1] if embeddings is not None else config.word_dim
-    model = BiLSTMCRF(ModelConfig.from_vocabs(vocabs, config, word_dim=word_dim), vocabs, embeddings)
+    model = BiLSTMCRF(ModelConfig.from_vocabs(vocabs, config, word_dim=word_dim, transformer_dim=transformer_dim), vocabs, embeddings)
     model.encoder.words.weight.requires_grad_(not (config.freeze_embeddings and config.embeddings))
     return model
 
@@ -391,7 +404,7 @@ def train(config:TrainConfig, # the settings of the run
         seed_everything(config.seed)
         splits, notes = read_splits(config, files), [files_note(config)]
         model = build_model(config, splits['train'], data_tokens(config, splits, files['test']), log=notes.append)
-        corpora = encoded_splits(config, files, model.vocabs)
+        corpora = attach_features(config, files, encoded_splits(config, files, model.vocabs))
         if rank == 0: config.to_yaml(out/'train_config.yaml')
         stats = data_stats(splits)
         params = {**asdict(config), **stats, 'parameters': sum(p.numel() for p in model.parameters()), 'word_dim': model.config.word_dim, 'n_tags': model.config.n_tags, 'world_size': distributed_env()[2]}

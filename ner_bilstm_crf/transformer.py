@@ -4,7 +4,8 @@
 
 # %% auto #0
 __all__ = ['POOLINGS', 'minilm_dir', 'transformer_dir', 'load_transformer', 'parse_layers', 'ScalarMix', 'word_windows',
-           'word_features', 'features_key', 'cached_features']
+           'word_features', 'features_key', 'cached_feature_array', 'cached_features', 'transformer_digest',
+           'transformer_shape']
 
 # %% ../nbs/01a_transformer.ipynb #553f437a
 import hashlib, importlib.util, os, tempfile, zipfile
@@ -104,9 +105,9 @@ def word_features(sentences:list[list[str]], # tokenized sentences
         feats = torch.zeros(len(words), len(layers), model.config.hidden_size)
         counts = torch.zeros(len(words))
         for s, e in word_windows(wids, size):
-            x = torch.tensor([[tokenizer.cls_token_id, *ids[s:e], tokenizer.sep_token_id]])
+            x = torch.tensor([[tokenizer.cls_token_id, *ids[s:e], tokenizer.sep_token_id]], device=model.device)
             hs = model(input_ids=x, output_hidden_states=True).hidden_states
-            h = torch.stack([hs[i][0, 1:-1] for i in layers], 1)  # (subwords, n_layers, dim)
+            h = torch.stack([hs[i][0, 1:-1] for i in layers], 1).float().cpu()  # (subwords, n_layers, dim)
             for j, w in enumerate(wids[s:e]):
                 if pooling == 'first' and counts[w] > 0: continue
                 feats[w] += h[j]; counts[w] += 1
@@ -122,6 +123,32 @@ def features_key(model_dir:Path, sentences:list[list[str]], layers:tuple[int, ..
     return h.hexdigest()[:20]
 
 # %% ../nbs/01a_transformer.ipynb #8fcd405b
+def cached_feature_array(sentences:list[list[str]], # tokenized sentences of one corpus
+                         transformer:str, # 'minilm' or a local model folder
+                         cache_dir:str|Path, # where the float16 memmap is kept
+                         layers:tuple[int, ...]=(-1,), pooling:str='first',
+                         progress:bool=True, # a tqdm bar for the one-off encoding
+                         ):
+    "A read-only (n_words, n_layers, dim) float16 memmap of every word of `sentences`, in order, computed once (on the GPU when there is one)."
+    import numpy as np
+    from tqdm.auto import tqdm
+    key = features_key(transformer_dir(transformer), sentences, layers, pooling)
+    path = Path(cache_dir)/f'features-{key}.npy'
+    if not path.exists():
+        tok, model = load_transformer(transformer)
+        if torch.cuda.is_available(): model.cuda()
+        n = sum(len(s) for s in sentences)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f'.{os.getpid()}.tmp.npy')  # one per process: ranks of a DDP run may encode at once
+        try:
+            arr = np.lib.format.open_memmap(tmp, 'w+', np.float16, (n, len(layers), model.config.hidden_size))
+            i = 0
+            for s in tqdm(sentences, desc='transformer features', disable=not progress):
+                arr[i:i+len(s)] = word_features([s], tok, model, layers, pooling)[0].numpy(); i += len(s)
+            arr.flush(); del arr; os.replace(tmp, path)
+        finally: tmp.unlink(missing_ok=True)  # an interrupted encoding leaves nothing behind
+    return np.load(path, mmap_mode='r')
+
 def cached_features(sentences:list[list[str]], # tokenized sentences of one corpus
                     transformer:str, # 'minilm' or a local model folder
                     cache_dir:str|Path, # where the float16 memmap is kept
@@ -129,19 +156,23 @@ def cached_features(sentences:list[list[str]], # tokenized sentences of one corp
                     progress:bool=True, # a tqdm bar for the one-off encoding
                     ) -> list:
     "Per sentence a (n_words, n_layers, dim) float16 view into a memmap, computed once."
-    import numpy as np
-    from tqdm.auto import tqdm
-    key = features_key(transformer_dir(transformer), sentences, layers, pooling)
-    path = Path(cache_dir)/f'features-{key}.npy'
-    if not path.exists():
-        tok, model = load_transformer(transformer)
-        n = sum(len(s) for s in sentences)
-        tmp = path.with_suffix('.tmp.npy')
-        arr = np.lib.format.open_memmap(tmp, 'w+', np.float16, (n, len(layers), model.config.hidden_size))
-        i = 0
-        for s in tqdm(sentences, desc='transformer features', disable=not progress):
-            arr[i:i+len(s)] = word_features([s], tok, model, layers, pooling)[0].numpy(); i += len(s)
-        arr.flush(); del arr; os.replace(tmp, path)
-    arr, out, i = np.load(path, mmap_mode='r'), [], 0
+    arr, out, i = cached_feature_array(sentences, transformer, cache_dir, layers, pooling, progress), [], 0
     for s in sentences: out.append(arr[i:i+len(s)]); i += len(s)
     return out
+
+
+# %% ../nbs/01a_transformer.ipynb #b5111e16
+def transformer_digest(transformer:str # 'minilm' or a local model folder
+                      ) -> str:
+    "A SHA-256 of the encoder's config, tokenizer and weights files (its top folder): saved with a model, checked on load."
+    d, h = transformer_dir(transformer), hashlib.sha256()
+    for f in sorted(p for p in d.iterdir() if p.is_file() and p.suffix in ('.json', '.safetensors', '.bin', '.txt', '.model')):
+        h.update(f.name.encode()); h.update(f.read_bytes())
+    return h.hexdigest()
+
+def transformer_shape(transformer:str # 'minilm' or a local model folder
+                     ) -> tuple[int, int]:
+    "The number of hidden states (embeddings + layers) and their size, from the encoder's config.json."
+    import json
+    c = json.loads((transformer_dir(transformer)/'config.json').read_text())
+    return c['num_hidden_layers'] + 1, c['hidden_size']

@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['POOLINGS', 'minilm_dir', 'transformer_dir', 'load_transformer', 'parse_layers', 'ScalarMix', 'word_windows',
-           'word_features', 'features_key', 'cached_feature_array', 'cached_features', 'transformer_digest',
-           'transformer_shape']
+           'length_batches', 'window_states', 'pool_subwords', 'word_features', 'features_key', 'cached_feature_array',
+           'cached_features', 'transformer_digest', 'transformer_shape']
 
 # %% ../nbs/01a_transformer.ipynb #553f437a
 import hashlib, importlib.util, os, tempfile, zipfile
@@ -87,32 +87,64 @@ def word_windows(word_ids:list[int|None], # the word of each subword (no special
         spans.append((start, end)); start = end
     return spans
 
-# %% ../nbs/01a_transformer.ipynb #09283cf1
+# %% ../nbs/01a_transformer.ipynb #b16a2dff
+def length_batches(lengths:list[int], # subwords of each window
+                   max_tokens:int=8192, # most padded subwords a batch holds
+                   ) -> list[list[int]]:
+    "Window indices, shortest first, grouped so that each batch's padded size fits `max_tokens`."
+    batches, batch = [], []
+    for i in sorted(range(len(lengths)), key=lengths.__getitem__):
+        if batch and (len(batch)+1)*(lengths[i]+2) > max_tokens: batches.append(batch); batch = []
+        batch.append(i)
+    return batches + [batch] if batch else batches
+
+
+# %% ../nbs/01a_transformer.ipynb #3249623f
+def window_states(windows:list[list[int]], # subword ids of each window (no special tokens)
+                  tokenizer, model, # from `load_transformer`
+                  layers:tuple[int, ...], # hidden states to keep
+                  ) -> list[torch.Tensor]:
+    "Per window a (n_subwords, n_layers, dim) float tensor, from one padded, masked forward pass."
+    n = max(len(w) for w in windows) + 2
+    x = torch.full((len(windows), n), tokenizer.pad_token_id)
+    for k, w in enumerate(windows): x[k, :len(w)+2] = torch.tensor([tokenizer.cls_token_id, *w, tokenizer.sep_token_id])
+    hs = model(input_ids=x.to(model.device), attention_mask=(x != tokenizer.pad_token_id).long().to(model.device), output_hidden_states=True).hidden_states
+    h = torch.stack([hs[i] for i in layers], 2).float().cpu()  # (windows, positions, n_layers, dim)
+    return [h[k, 1:len(w)+1] for k, w in enumerate(windows)]
+
+
+# %% ../nbs/01a_transformer.ipynb #8121d144
+def pool_subwords(states:torch.Tensor, # (n_subwords, n_layers, dim) of one sentence, in order
+                  word_ids:list[int], # the word of each subword
+                  n_words:int, pooling:str='first', # 'first' or 'mean'
+                  ) -> torch.Tensor:
+    "A (n_words, n_layers, dim) tensor: each word's first subword, or the mean of its subwords."
+    idx = torch.tensor(word_ids, dtype=torch.long)
+    if pooling == 'first': keep = [j for j, w in enumerate(word_ids) if j == 0 or word_ids[j-1] != w]; idx, states = idx[keep], states[keep]
+    total = torch.zeros(n_words, *states.shape[1:]).index_add_(0, idx, states)
+    return total/torch.zeros(n_words).index_add_(0, idx, torch.ones(len(idx))).clamp(min=1)[:, None, None]
+
+
+# %% ../nbs/01a_transformer.ipynb #a3016def
 @torch.no_grad()
 def word_features(sentences:list[list[str]], # tokenized sentences
                   tokenizer, model, # from `load_transformer`
                   layers:tuple[int, ...]=(-1,), # hidden states to keep
                   pooling:str='first', # 'first' or 'mean' subword of each word
                   max_len:int|None=None, # positions per window; default the encoder's
+                  max_tokens:int=8192, # most padded subwords a forward pass reads
                   ) -> list[torch.Tensor]:
     "Per sentence a (n_words, n_layers, dim) float tensor of pooled hidden states."
     if pooling not in POOLINGS: raise ValueError(f"subword_pooling={pooling!r}: expected one of {POOLINGS}")
-    size = (max_len or model.config.max_position_embeddings) - 2
-    out = []
-    for words in sentences:
-        enc = tokenizer(words, is_split_into_words=True, add_special_tokens=False)
-        ids, wids = enc['input_ids'], enc.word_ids()
-        feats = torch.zeros(len(words), len(layers), model.config.hidden_size)
-        counts = torch.zeros(len(words))
-        for s, e in word_windows(wids, size):
-            x = torch.tensor([[tokenizer.cls_token_id, *ids[s:e], tokenizer.sep_token_id]], device=model.device)
-            hs = model(input_ids=x, output_hidden_states=True).hidden_states
-            h = torch.stack([hs[i][0, 1:-1] for i in layers], 1).float().cpu()  # (subwords, n_layers, dim)
-            for j, w in enumerate(wids[s:e]):
-                if pooling == 'first' and counts[w] > 0: continue
-                feats[w] += h[j]; counts[w] += 1
-        out.append(feats/counts.clamp(min=1)[:, None, None])
-    return out
+    size, encs = (max_len or model.config.max_position_embeddings) - 2, [tokenizer(s, is_split_into_words=True, add_special_tokens=False) for s in sentences]
+    spans = [(k, s, e) for k, enc in enumerate(encs) for s, e in word_windows(enc.word_ids(), size)]
+    states = [None]*len(spans)
+    for batch in length_batches([e-s for _, s, e in spans], max_tokens):
+        for j, h in zip(batch, window_states([encs[spans[j][0]]['input_ids'][spans[j][1]:spans[j][2]] for j in batch], tokenizer, model, layers)): states[j] = h
+    per_sentence = [[] for _ in sentences]
+    for (k, _, _), h in zip(spans, states): per_sentence[k].append(h)  # spans are in order within a sentence
+    return [pool_subwords(torch.cat(hs) if hs else torch.zeros(0, len(layers), model.config.hidden_size), encs[k].word_ids(), len(sentences[k]), pooling) for k, hs in enumerate(per_sentence)]
+
 
 # %% ../nbs/01a_transformer.ipynb #425d8ab9
 def features_key(model_dir:Path, sentences:list[list[str]], layers:tuple[int, ...], pooling:str) -> str:
@@ -142,9 +174,11 @@ def cached_feature_array(sentences:list[list[str]], # tokenized sentences of one
         tmp = path.with_suffix(f'.{os.getpid()}.tmp.npy')  # one per process: ranks of a DDP run may encode at once
         try:
             arr = np.lib.format.open_memmap(tmp, 'w+', np.float16, (n, len(layers), model.config.hidden_size))
-            i = 0
-            for s in tqdm(sentences, desc='transformer features', disable=not progress):
-                arr[i:i+len(s)] = word_features([s], tok, model, layers, pooling)[0].numpy(); i += len(s)
+            i, bar = 0, tqdm(total=len(sentences), desc='transformer features', disable=not progress)
+            for c in range(0, len(sentences), 1024):  # 1,024 sentences a chunk: batches of similar length, bounded memory
+                for f in word_features(sentences[c:c+1024], tok, model, layers, pooling): arr[i:i+len(f)] = f.numpy(); i += len(f)
+                bar.update(len(sentences[c:c+1024]))
+            bar.close()
             arr.flush(); del arr; os.replace(tmp, path)
         finally: tmp.unlink(missing_ok=True)  # an interrupted encoding leaves nothing behind
     return np.load(path, mmap_mode='r')

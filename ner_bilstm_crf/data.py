@@ -43,6 +43,7 @@ def split_tag(tag:str # a tag such as 'B-PER', 'I-creative-work' or 'O'
     if not sep or not etype or len(prefix) != 1: raise ValueError(f"tag {tag!r} is not O or PREFIX-TYPE")
     return prefix, etype
 
+# %% ../nbs/00_data.ipynb #106c6833
 def check_tag(tag:str, # the tag to check
               scheme:str|None=None # 'IOB1', 'IOB2', 'BIOES', or None for any of O/B/I/E/S
              ) -> None:
@@ -61,6 +62,7 @@ def tags_to_spans(tags:list[str] # tags of one sentence, in any scheme
     from seqeval.metrics.sequence_labeling import get_entities
     return [(etype, start, end + 1) for etype, start, end in get_entities(list(tags))]
 
+# %% ../nbs/00_data.ipynb #041ec7a7
 def spans_to_tags(spans:list[tuple[str, int, int]], # (type, start, end) triples, end exclusive
                   length:int, # number of tokens in the sentence
                   scheme:str='IOB2' # the scheme to write: 'IOB1', 'IOB2' or 'BIOES'
@@ -79,6 +81,7 @@ def spans_to_tags(spans:list[tuple[str, int, int]], # (type, start, end) triples
         prev = (etype, start, end)
     return tags
 
+# %% ../nbs/00_data.ipynb #0b8dc19e
 def convert_tags(tags:list[str], # tags of one sentence
                  scheme:str # the scheme to convert to
                 ) -> list[str]:
@@ -134,6 +137,7 @@ def no_space(e:BaseException # any error from a write
     "Whether `e` says the disk (or the quota) is full: an `OSError`, or a library's error that carries one's text."
     return (isinstance(e, OSError) and e.errno in NO_SPACE) or bool(NO_SPACE_TEXT.search(str(e)))
 
+# %% ../nbs/00_data.ipynb #254d2bcf
 def cannot_write(path:str|Path, # the file or folder that was being written
                  e:BaseException # the error
                 ) -> OSError:
@@ -191,6 +195,7 @@ def umask() -> int:
     try: return int(next(l for l in Path('/proc/self/status').read_text().splitlines() if l.startswith('Umask:')).split()[1], 8)
     except (OSError, StopIteration, ValueError): mask = os.umask(0o22); os.umask(mask); return mask
 
+# %% ../nbs/00_data.ipynb #b572f966
 def honour_umask(path:str|Path # a file just written
                 ) -> Path:
     "Give `path` the mode of a new file (0644 under umask 022): safetensors writes 0600, which another serving user cannot read."
@@ -203,6 +208,7 @@ def check_encoding(encoding:str # a text encoding's name
     try: codecs.lookup(encoding)
     except LookupError: raise ValueError(f"encoding={encoding!r} is not a text encoding Python knows (e.g. 'utf-8', 'latin-1')") from None
 
+# %% ../nbs/00_data.ipynb #1ceebd0f
 def _decode_line(raw:bytes, path, lineno:int, encoding:str) -> str:
     "One line of text, or a `CorpusError` that says which encoding to try."
     try: return raw.decode(encoding)
@@ -210,6 +216,7 @@ def _decode_line(raw:bytes, path, lineno:int, encoding:str) -> str:
         other = 'latin-1' if encoding.lower().replace('_', '-') in ('utf-8', 'utf8') else 'utf-8'
         raise CorpusError(path, lineno, f"cannot decode byte {raw[e.start:e.start+1]!r} as {encoding}; try encoding='{other}'") from None
 
+# %% ../nbs/00_data.ipynb #a0a75d8d
 COLUMN_SEP = re.compile(r'[ \t\r\n\f\v]+')
 
 def _columns(line:str, path, lineno:int, token_col:int, tag_col:int) -> tuple[str, str]:
@@ -299,6 +306,7 @@ def build(cls:Vocab, items:Iterable[str], # a stream of strings, e.g. every toke
     kept = sorted((s for s, c in counts.items() if c >= min_freq and s not in specials), key=lambda s: (-counts[s], s))
     return cls(specials + kept, pad=pad, unk=unk, lower=lower)
 
+# %% ../nbs/00_data.ipynb #2442d04a
 @patch
 def __getitem__(self:Vocab, s:str) -> int:
     "The id of `s`, else of its lowercase form, else the unknown id."
@@ -308,6 +316,7 @@ def __getitem__(self:Vocab, s:str) -> int:
     if self.unk is None: raise KeyError(f"{s!r} is not in the vocabulary and it has no unknown entry")
     return self.stoi[self.unk]
 
+# %% ../nbs/00_data.ipynb #bed32025
 @patch
 def extend(self:Vocab, items:Iterable[str] # new entries, appended in order; known ones are skipped
           ) -> Vocab:
@@ -316,11 +325,13 @@ def extend(self:Vocab, items:Iterable[str] # new entries, appended in order; kno
     itos += dict.fromkeys(s for s in items if s not in self.stoi)
     return Vocab(itos, pad=self.pad, unk=self.unk, lower=self.lower)
 
+# %% ../nbs/00_data.ipynb #26cbc193
 @patch
 def encode(self:Vocab, strings:Iterable[str]) -> list[int]:
     "Ids of `strings`."
     return [self[s] for s in strings]
 
+# %% ../nbs/00_data.ipynb #105d51cd
 @patch
 def decode(self:Vocab, ids:Iterable[int]) -> list[str]:
     "Strings of `ids`."
@@ -332,14 +343,17 @@ def to_dict(self:Vocab) -> dict:
     "A JSON-ready description of the vocabulary."
     return dict(itos=self.itos, pad=self.pad, unk=self.unk, lower=self.lower)
 
+# %% ../nbs/00_data.ipynb #a55969b2
 @patch(cls_method=True)
 def from_dict(cls:Vocab, d:dict): return cls(d['itos'], pad=d['pad'], unk=d['unk'], lower=d['lower'])
 
+# %% ../nbs/00_data.ipynb #89fdffab
 @patch
 def save(self:Vocab, path:str|Path):
     "Write the vocabulary to a JSON file."
     Path(path).write_text(json.dumps(self.to_dict(), ensure_ascii=False))
 
+# %% ../nbs/00_data.ipynb #c7f21a24
 @patch(cls_method=True)
 def load(cls:Vocab, path:str|Path):
     "Read a vocabulary written by `Vocab.save`."
@@ -352,6 +366,7 @@ def scheme_tags(types:Iterable[str], # entity types, e.g. ['LOC', 'PER']
     "Every tag `scheme` can write for `types`, 'O' first."
     return ['O'] + [f'{prefix}-{etype}' for etype in types for prefix in SCHEME_PREFIXES[scheme]]
 
+# %% ../nbs/00_data.ipynb #78241897
 def build_vocabs(sentences:Iterable[Sentence], # training sentences
                  min_freq:int=1, # minimum word frequency
                  lower:bool=False, # lowercase words
@@ -365,10 +380,12 @@ def build_vocabs(sentences:Iterable[Sentence], # training sentences
     return dict(words=Vocab.build(tokens, min_freq=min_freq, lower=lower),
                 chars=Vocab.build(c for t in tokens for c in t), tags=tags)
 
+# %% ../nbs/00_data.ipynb #a2f050f4
 def save_vocabs(vocabs:dict[str, Vocab], path:str|Path):
     "Write named vocabularies to one JSON file."
     Path(path).write_text(json.dumps({k: v.to_dict() for k, v in vocabs.items()}, ensure_ascii=False))
 
+# %% ../nbs/00_data.ipynb #c6cb028b
 def load_vocabs(path:str|Path) -> dict[str, Vocab]:
     "Read vocabularies written by `save_vocabs`."
     return {k: Vocab.from_dict(d) for k, d in json.loads(Path(path).read_text()).items()}
@@ -382,6 +399,7 @@ def embedded_datasets() -> list[str]:
     root = files('ner_bilstm_crf')/'datasets'
     return sorted(p.name for p in root.iterdir() if p.is_dir() and (p/'train.txt').is_file())
 
+# %% ../nbs/00_data.ipynb #2dad495e
 def dataset_dir(name_or_path:str|Path) -> Path:
     "The folder of a data set given by path or by embedded name."
     path = Path(name_or_path)
@@ -389,6 +407,7 @@ def dataset_dir(name_or_path:str|Path) -> Path:
     if str(name_or_path) in embedded_datasets(): return Path(str(files('ner_bilstm_crf')/'datasets'/str(name_or_path)))
     raise FileNotFoundError(f"{name_or_path!r} is neither a folder nor an embedded data set ({', '.join(embedded_datasets())})")
 
+# %% ../nbs/00_data.ipynb #3c12b841
 def split_files(folder:Path) -> dict[str, Path]:
     "The train, valid and test files of a data set folder."
     found = {}
@@ -413,6 +432,7 @@ def corpus_stats(sentences:list[Sentence] # the sentences of one split
     return dict(sentences=len(sentences), tokens=sum(map(len, sentences)),
                 entities=dict(sorted(entities.items())), lengths=[len(s) for s in sentences])
 
+# %% ../nbs/00_data.ipynb #ed8444f0
 def stats_table(dataset:dict[str, list[Sentence]] # split name -> sentences
                ):
     "A table of sentences, tokens, entities per type and length statistics, one row per split."

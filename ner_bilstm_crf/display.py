@@ -21,12 +21,14 @@ def label_color(label:str, # an entity type
     if labels and label in labels: return PALETTE[sorted(labels).index(label) % len(PALETTE)]
     return PALETTE[zlib.crc32(label.encode('utf-8')) % len(PALETTE)]
 
+# %% ../nbs/09c_display.ipynb #77fcc954
 def legend_html(labels:list[str] # the entity types to show
                ) -> str:
     "HTML of a legend: each entity type in its color."
     return ('<div style="margin-bottom:.5em">' + ' '.join(f'<mark style="background:{label_color(l, labels)};padding:0 .25em;border-radius:.3em">{html.escape(l)}</mark>'
                                                          for l in labels) + '</div>')
 
+# %% ../nbs/09c_display.ipynb #32c65ae6
 def highlight_html(text:str, # the tagged text
                    entities:list[dict], # its entities, from `NERTagger.predict`
                    labels:list[str]|None=None # the entity types for a legend above the text (e.g. `NERTagger.labels`); None: no legend

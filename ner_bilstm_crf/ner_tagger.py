@@ -16,7 +16,7 @@ from .onnx import OnnxTagger, export_onnx, is_onnx_folder
 from .tokenizer import Token, chunk_spans, join_tokens, tokenize
 
 # %% auto #0
-__all__ = ['EXPORT_FORMATS', 'NERTagger', 'model_folder', 'registered_copy', 'entities_from_tags', 'export_model']
+__all__ = ['DEMO_TEXTS', 'EXPORT_FORMATS', 'NERTagger', 'model_folder', 'registered_copy', 'entities_from_tags', 'export_model']
 
 # %% ../nbs/09b_ner_tagger.ipynb #146072de
 class NERTagger:
@@ -41,6 +41,7 @@ class NERTagger:
         "The entity types the model knows."
         return sorted({t.split('-', 1)[1] for t in self.model.vocabs['tags'].itos if t != 'O'})
 
+# %% ../nbs/09b_ner_tagger.ipynb #e99fd9d6
 def model_folder(model:str|Path, # a model folder, or a registered model's URI: models:/NAME@ALIAS or models:/NAME/VERSION
                  tracking_uri:str|None=None # the MLflow tracking and registry URI for models:/ URIs (default: $MLFLOW_TRACKING_URI, else sqlite:///mlruns.db)
                 ) -> Path:
@@ -51,6 +52,7 @@ def model_folder(model:str|Path, # a model folder, or a registered model's URI: 
         raise FileNotFoundError(f"{model}: there is no tracking store {uri[len('sqlite:///'):]} (give --tracking_uri, or set MLFLOW_TRACKING_URI)")
     return registered_copy(str(model), uri)/'artifacts'/'model_dir'
 
+# %% ../nbs/09b_ner_tagger.ipynb #d37dfa05
 @contextlib.contextmanager
 def _tracking(uri:str):
     "Use `uri` as MLflow's tracking and registry URI inside the block."
@@ -61,6 +63,7 @@ def _tracking(uri:str):
     try: yield
     finally: mlflow.set_tracking_uri(previous[0]); mlflow.set_registry_uri(previous[1])
 
+# %% ../nbs/09b_ner_tagger.ipynb #852acde4
 @patch(cls_method=True)
 def load(cls:NERTagger, model_dir:str|Path, # a model folder written by `train`, or a registered model: models:/NAME@champion
          device:str='auto', # 'auto', 'cpu' or 'cuda'
@@ -100,6 +103,12 @@ def registered_copy(model:str, # models:/NAME@ALIAS or models:/NAME/VERSION
         finally: shutil.rmtree(tmp, ignore_errors=True)
     return folder
 
+# %% ../nbs/09b_ner_tagger.ipynb #2fd28285
+DEMO_TEXTS = ["Justin Bieber and Selena Gomez were spotted in Los Angeles last night!",  # example texts for the docs and demos
+              "I'm watching the Lakers game with @paulwalk at Staples Center 🏀",
+              "Barack Obama's visit to Zürich — great news for the Swiss.",
+              "nothing to see here"]
+
 # %% ../nbs/09b_ner_tagger.ipynb #3aebafdd
 @patch
 def tag_tokens(self:NERTagger, sentences:list[list[str]], # token lists of any length; empty ones are allowed
@@ -112,6 +121,7 @@ def tag_tokens(self:NERTagger, sentences:list[list[str]], # token lists of any l
         out[i][0].extend(tags); out[i][1].extend(probs or [])
     return out
 
+# %% ../nbs/09b_ner_tagger.ipynb #4424cd96
 @patch
 def _tag_pieces(self:NERTagger, pieces:list[list[str]], scores:bool) -> Iterator[tuple[list[str], list[float]|None]]:
     "Tags and marginals of token lists no longer than `max_tokens`, by the model's one inference path."
@@ -152,6 +162,7 @@ def _text_and_tokens(item:str|list[str]) -> tuple[str, list[Token]]:
     if isinstance(item, (list, tuple)) and all(isinstance(t, str) for t in item): return join_tokens(list(item))
     raise TypeError(f"expected a text (str) or a list of tokens, got {type(item).__name__}: {item!r:.60}")
 
+# %% ../nbs/09b_ner_tagger.ipynb #9a2aae65
 @patch
 def predict(self:NERTagger, texts:str|list[str]|list[list[str]] # a text, a list of texts, or a list of token lists
            ) -> list[dict]|list[list[dict]]:

@@ -31,6 +31,7 @@ def texts_of(model_input # a text, a list of texts, or a pandas DataFrame (a 'te
         raise ValueError(f"input {bad} is {what}, not a text: send strings")
     return texts
 
+# %% ../nbs/09d_registry.ipynb #72afd20c
 @cache
 def tagger_model_class():
     "The MLflow pyfunc class `TaggerModel`, made on first use so that importing this module does not import MLflow."
@@ -60,12 +61,14 @@ def tagger_signature():
     entity = Object([Property(name, kind) for name, kind in ENTITY_FIELDS.items()])
     return ModelSignature(inputs=Schema([ColSpec(AnyType())]), outputs=Schema([ColSpec(Array(entity))]))
 
-
+# %% ../nbs/09d_registry.ipynb #bb55b939
 PYFUNC_SCRIPT = """# The MLflow pyfunc model of a ner_bilstm_crf tagger, logged as code ("models from code"): nothing is pickled.
 import mlflow
 from ner_bilstm_crf.registry import tagger_model_class
 mlflow.models.set_model(tagger_model_class()())
 """
+
+# %% ../nbs/09d_registry.ipynb #5928ec90
 SERVING_PACKAGES = ('torch', 'mlflow', 'safetensors', 'numpy', 'pandas', 'fastcore', 'seqeval', 'tqdm', 'pyyaml')
 ONNX_SERVING_PACKAGES = tuple('onnxruntime' if p == 'torch' else p for p in SERVING_PACKAGES)
 
@@ -75,6 +78,7 @@ def serving_requirements(onnx:bool=False # the requirements of an exported model
     from importlib.metadata import version
     return [f"{name}=={version(name).split('+')[0]}" for name in (ONNX_SERVING_PACKAGES if onnx else SERVING_PACKAGES)]
 
+# %% ../nbs/09d_registry.ipynb #bd3867d5
 def log_tagger(model_dir:str|Path, # a model folder written by `train`, with its mlflow_run.json
                artifact_path:str='model', # the name of the logged model in its run
                onnx:bool=False # log the model exported to ONNX: served with ONNX Runtime, without torch
@@ -152,6 +156,7 @@ def register_tagger(model_dir:str|Path, # a model folder written by `train`, wit
 # %% ../nbs/09d_registry.ipynb #z9000002
 SPARK_RESULT_TYPE = 'array<struct<' + ','.join(f"`{name}`:{'bigint' if kind == 'long' else kind}" for name, kind in ENTITY_FIELDS.items()) + '>>'
 
+# %% ../nbs/09d_registry.ipynb #24c5188f
 def save_pyfunc(model_dir:str|Path, # a model folder written by `train`, or exported to ONNX
                 path:str|Path # the new pyfunc folder
                ) -> Path:

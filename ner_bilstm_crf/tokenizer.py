@@ -27,6 +27,7 @@ CLITIC = "(?:[sSmMdD]|ll|LL|re|RE|ve|VE)(?!\\w)"  # 's 'm 'd 'll 're 've
 ABBREVIATIONS = ('Mr Mrs Ms Dr Prof St Jr Sr Inc Corp Co Ltd Bros vs etc Gen Gov Sen Rep Lt Col Capt Sgt '
                  'Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec').split()
 
+# %% ../nbs/09a_tokenizer.ipynb #1d24ac35
 TOKEN_RULES = dict(  # tried in this order at each position; <W> is a word, <N> a number, <A> an apostrophe, <M> a combining mark
     url=r"(?:https?://|www\.)\S+?(?=[.,;:!?)\]}'\"]*(?:\s|$))",
     email=r"[\w.+-]+@\w[\w-]*(?:\.\w[\w-]*)+",
@@ -48,6 +49,7 @@ TOKEN_RULES = dict(  # tried in this order at each position; <W> is a word, <N> 
     symbol=r"[^\w\s](?:[<M>\U0001F3FB-\U0001F3FF]|\u200d[^\w\s])*",
 )
 
+# %% ../nbs/09a_tokenizer.ipynb #356a44d8
 def _char_class(*categories:str) -> str:
     "A regex character-class body holding every character of the Unicode `categories`."
     ranges = []
@@ -57,6 +59,7 @@ def _char_class(*categories:str) -> str:
         else: ranges.append([i, i])
     return ''.join(re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else '') for a, b in ranges)
 
+# %% ../nbs/09a_tokenizer.ipynb #9c4e064e
 @cache
 def token_pattern() -> re.Pattern:
     "The tokenizer's compiled regex: `TOKEN_RULES` joined in order (built on first use)."
@@ -68,6 +71,7 @@ def token_pattern() -> re.Pattern:
         rules.append(f"(?:{rule})")
     return re.compile('|'.join(rules))
 
+# %% ../nbs/09a_tokenizer.ipynb #207ea8b4
 def tokenize(text:str # raw text, any length, any script
             ) -> list[Token]:
     "Split `text` into CoNLL/PTB-style tokens with their character offsets."

@@ -19,8 +19,11 @@ VERBS = dict(  # verb -> (module, function, what it does)
     predict=('predict', 'predict_file', 'tag a text or CoNLL file with a model; write JSON Lines or CoNLL columns'),
     export=('predict', 'export_model', 'export a model to ONNX (--format onnx -o DIR), to serve it without torch'),
     ui=('ui', 'serve_ui', 'try a model in the browser: a Streamlit app on 127.0.0.1 (--port N)'))
+
+# %% ../nbs/11_cli.ipynb #3c370bee
 ALIASES = dict(evaluate={'--data': 'dataset'}, predict={'-o': 'output', '--format': 'input_format'}, export={'-o': 'output'})  # familiar option names for documented parameters
 
+# %% ../nbs/11_cli.ipynb #955c2394
 def verb_function(verb:str # a key of `VERBS`
                  ):
     "The function that runs `verb`, its module imported now."
@@ -42,6 +45,7 @@ def docments_verb(verb:str, # the verb's name, shown in its usage line
         return func(**args)
     return run
 
+# %% ../nbs/11_cli.ipynb #b6166c41
 def train_verb(argv:list[str]):
     "Train with settings from `--config FILE.yaml` and options, then log the tagger to the run as an MLflow model (and register it, with `--registered_model`)."
     from ner_bilstm_crf.train import TrainConfig, train
@@ -65,6 +69,7 @@ def main_parser() -> argparse.ArgumentParser:
     parser.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
     return parser
 
+# %% ../nbs/11_cli.ipynb #82878872
 def run_verb(argv:list[str] # the arguments after the program name: VERB then its options
             ):
     "Run the verb named by `argv[0]` with the rest of `argv`."
@@ -80,6 +85,7 @@ def run_verb(argv:list[str] # the arguments after the program name: VERB then it
     bad = f"unknown command {argv[0]!r}; " if argv else ''
     raise ValueError(f"{bad}usage: ner-bilstm-crf {{{','.join(VERBS)}}} [options]  (ner-bilstm-crf --help lists them)")
 
+# %% ../nbs/11_cli.ipynb #31f33b8f
 def main():
     "The `ner-bilstm-crf` console script: a user error ends with one line and exit status 1 (`--debug` shows the traceback)."
     argv = [a for a in sys.argv[1:] if a != '--debug']

@@ -38,6 +38,7 @@ def detect_input_format(path:str|Path, # the input file
             if seen == lines: break
     return 'conll' if seen and columns >= 0.9 * seen and (blanks or seen < lines) else 'text'
 
+# %% ../nbs/09e_predict_files.ipynb #4bf415d4
 def detect_output_format(path:str|Path # the output file
                         ) -> str:
     "'jsonl' or 'conll', from the output's extension."
@@ -58,6 +59,7 @@ def _read_items(path:Path, input_format:str, encoding:str) -> Iterator[str|list[
             line = _decode_line(raw, path, i + 1, encoding)
             yield (line.lstrip('\ufeff') if i == 0 else line).rstrip('\r\n')
 
+# %% ../nbs/09e_predict_files.ipynb #14132a92
 def _count_items(path:Path, input_format:str, encoding:str) -> int:
     "How many texts `_read_items` will give (lines, or CoNLL sentences), for the progress bar."
     with open(path, encoding=encoding, errors='replace', newline='') as f:
@@ -88,14 +90,17 @@ def tag_items(self:NERTagger, items:list[str|list[str]], # texts or token lists
     tagged = self.tag_tokens([[t.text for t in tokens] for _, tokens in texts], scores)
     return [(text, tokens, tags, probs) for (text, tokens), (tags, probs) in zip(texts, tagged)]
 
+# %% ../nbs/09e_predict_files.ipynb #6e32f001
 def _tagged_stream(tagger:NERTagger, items:Iterable, group_size:int, bar, scores:bool=True) -> Iterator[tuple]:
     "`tag_items` over a stream of items, a group at a time, advancing the progress bar."
     for group in chunked(items, group_size):
         yield from tagger.tag_items(group, scores)
         bar.update(len(group))
 
+# %% ../nbs/09e_predict_files.ipynb #f63a33cc
 WINDOW_CHARS = 100_000  # a text longer than this is tagged a window at a time
 
+# %% ../nbs/09e_predict_files.ipynb #f0910d5e
 def text_windows(text:str, # a text of any length
                  size:int=WINDOW_CHARS # the longest window, in characters
                 ) -> Iterator[tuple[int, str]]:
@@ -109,6 +114,7 @@ def text_windows(text:str, # a text of any length
         yield start, text[start:cut]; start = cut
     yield start, text[start:]
 
+# %% ../nbs/09e_predict_files.ipynb #83b11b4c
 @patch
 def long_text_entities(self:NERTagger, text:str # a text too long to tag at once
                       ) -> list[dict]:
@@ -122,6 +128,7 @@ def long_text_entities(self:NERTagger, text:str # a text too long to tag at once
         tokens_before += len(tokens)
     return out
 
+# %% ../nbs/09e_predict_files.ipynb #1583b431
 def _entity_rows(tagger:NERTagger, items:Iterable, group_size:int, bar) -> Iterator[tuple[str, list[dict]]]:
     "Each item's text and entities, a group at a time; long texts a window at a time."
     for group in chunked(items, group_size):
@@ -132,6 +139,7 @@ def _entity_rows(tagger:NERTagger, items:Iterable, group_size:int, bar) -> Itera
             else: text, tokens, tags, probs = next(short); yield text, entities_from_tags(text, tokens, tags, probs)
         bar.update(len(group))
 
+# %% ../nbs/09e_predict_files.ipynb #b9a7cef7
 def write_jsonl(rows:Iterable[tuple[str, list[dict]]], # (text, entities) pairs
                 path:str|Path # the file to write
                ) -> Path:
@@ -174,6 +182,7 @@ def predict_file(model_dir:str, # a model folder written by `train`, or a regist
     with atomic_output(output, inputs=[path]) as tmp: tag_to_file(tagger, path, tmp, input_format, fmt, scheme, encoding, progress)
     return output
 
+# %% ../nbs/09e_predict_files.ipynb #a36b8065
 def tag_to_file(tagger:NERTagger, # the tagger
                       path:Path, # the input file
                       output:Path, # the file to write
@@ -207,15 +216,18 @@ def spark_session(master:str|None=None # the Spark master; None: Spark's own (sp
     spark.sparkContext.setLogLevel('ERROR')
     return spark
 
+# %% ../nbs/09e_predict_files.ipynb #3f03ed26
 def check_spark_input(input:str # a path or glob; a URI (hdfs://, s3a://) is left to Spark
                      ):
     "Raise `FileNotFoundError` unless a local `input` names at least one file or folder."
     if '://' not in input and not glob.glob(input): raise FileNotFoundError(f"no input {input} (a text file, folder or glob of them, or Parquet with a 'text' column)")
 
+# %% ../nbs/09e_predict_files.ipynb #f536627a
 def _is_parquet(path:str) -> bool:
     "Whether `path` names a Parquet dataset: a .parquet name, or a folder holding .parquet files."
     return path.rstrip('/').endswith('.parquet') or (Path(path).is_dir() and any(Path(path).glob('*.parquet')))
 
+# %% ../nbs/09e_predict_files.ipynb #cd0ac6a7
 def spark_texts(spark, input:str # text file(s) (a file, folder or glob), or Parquet with a `text` column
                ):
     "A DataFrame of `id` (long) and `text`: the lines of text files in order, or the rows of a Parquet dataset."
@@ -230,6 +242,7 @@ def spark_texts(spark, input:str # text file(s) (a file, folder or glob), or Par
         return spark.sparkContext.textFile(input).zipWithIndex().map(lambda r: (r[1], r[0].lstrip('\ufeff'))).toDF('id long, text string')
     except AnalysisException as e: raise ValueError(f"{input}: {_first_line(str(e))}") from None
 
+# %% ../nbs/09e_predict_files.ipynb #177a785f
 def _first_line(message:str) -> str:
     "The first line of a Spark error."
     return (message.strip().splitlines() or [''])[0][:300]
@@ -264,12 +277,14 @@ def spark_predict(model:str, # a model folder, or a registered model: models:/NA
         if created: spark.stop()
     return Path(output)
 
+# %% ../nbs/09e_predict_files.ipynb #59d86f5f
 def _spark_running() -> bool:
     "Whether a SparkSession is active in this process."
     try: from pyspark.sql import SparkSession
     except ImportError: return False
     return SparkSession.getActiveSession() is not None
 
+# %% ../nbs/09e_predict_files.ipynb #1eb0fd27
 def _write_spark(df, output:Path):
     "Write `df` to a temporary folder beside `output`, then move it into place: Parquet, or for .jsonl one JSON Lines file."
     output.parent.mkdir(parents=True, exist_ok=True)

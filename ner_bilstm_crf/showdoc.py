@@ -38,11 +38,13 @@ def field_comments(cls:type # a NamedTuple or dataclass
 # %% ../nbs/12_showdoc.ipynb #5d0c1a0d
 STARS = {inspect.Parameter.VAR_POSITIONAL: '*', inspect.Parameter.VAR_KEYWORD: '**'}
 
+# %% ../nbs/12_showdoc.ipynb #7208f733
 def as_written(anno):
     "An annotation as source code writes it: `list[str]`, not `ForwardRef('str')` or a class."
     if anno is inspect.Parameter.empty or isinstance(anno, str): return anno
     return anno.__forward_arg__ if isinstance(anno, ForwardRef) else inspect.formatannotation(anno)
 
+# %% ../nbs/12_showdoc.ipynb #b4126ad3
 def class_docments(cls:type) -> dict[str, AttrDict]:
     "`docments(cls, full=True)` of what calling `cls` takes: the fields of a NamedTuple too, with their comments; `*args` starred."
     dm, comments = docments(cls, full=True), field_comments(cls) if issubclass(cls, tuple) else {}
@@ -61,6 +63,7 @@ class ClassText(DocmentText):
         super().__init__(cls, maxline=maxline, docstring=False)
         self.dm = class_docments(cls)
 
+# %% ../nbs/12_showdoc.ipynb #27ead25d
 @patch
 def __str__(self:ClassText):
     "`class Name(...):` where fastcore writes `def Name(...):`; `class Name():` when it takes nothing; `class Name(Base):` for an exception."

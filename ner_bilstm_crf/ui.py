@@ -20,12 +20,14 @@ __all__ = ['ENTITY_COLUMNS', 'EXAMPLE_TEXT', 'FORWARDED', 'confident', 'entity_r
 # %% ../nbs/10_ui.ipynb #0c000007
 ENTITY_COLUMNS = ('text', 'label', 'start', 'end', 'score')
 
+# %% ../nbs/10_ui.ipynb #e91962b1
 def confident(entities:list[dict], # entities from `NERTagger.predict`
               threshold:float=0. # the least score kept
              ) -> list[dict]:
     "The entities whose score is at least `threshold`."
     return [e for e in entities if e['score'] >= threshold]
 
+# %% ../nbs/10_ui.ipynb #541d1120
 def entity_rows(entities:list[dict] # entities from `NERTagger.predict`
                ) -> list[dict]:
     "The rows of the entity table: text, label, character offsets and score."
@@ -42,6 +44,7 @@ def sentences_of(text:str, # any text
         if SENTENCE_END.fullmatch(token.text) or len(current) == max_tokens: out.append(current); current = []
     return out + [current] if current else out
 
+# %% ../nbs/10_ui.ipynb #4a5386bc
 def nbest_rows(text:str, # the text the sentence comes from
                tokens:list[Token], # the sentence's tokens, with offsets into `text`
                readings:list[tuple[list[str], float]] # from `NERTagger.nbest`
@@ -76,6 +79,7 @@ def _metrics(folder:Path) -> dict:
     splits = json.loads(path.read_text()).get('splits', {})
     return {f'{split} F1': round(r['f1'], 2) for split, r in splits.items() if isinstance(r, dict) and 'f1' in r}
 
+# %% ../nbs/10_ui.ipynb #3e1c1055
 def run_link(tracking_uri:str, # the tracking URI from mlflow_run.json
              run_id:str # the run's id
             ) -> str|None:
@@ -86,6 +90,7 @@ def run_link(tracking_uri:str, # the tracking URI from mlflow_run.json
         return None
     return f"{str(tracking_uri).rstrip('/')}/#/runs/{run_id}"
 
+# %% ../nbs/10_ui.ipynb #e1660331
 def model_card(tagger:NERTagger, # the loaded tagger
                folder:str|Path # its model folder (saved or exported)
               ) -> dict:
@@ -111,10 +116,12 @@ def model_card(tagger:NERTagger, # the loaded tagger
 EXAMPLE_TEXT = ("Justin Bieber and Selena Gomez were spotted in Los Angeles last night! "
                 "I'm watching the Lakers game with Paul at Staples Center.")
 
+# %% ../nbs/10_ui.ipynb #a58eef15
 def _load_tagger(folder:str) -> NERTagger:
     "The tagger of `folder`, on the CPU (cached per server by `app`)."
     return NERTagger.load(folder, device='cpu')
 
+# %% ../nbs/10_ui.ipynb #0cc3769d
 def app(model:str, # a model folder (saved or exported), or a registered model: models:/NAME@champion
         tracking_uri:str|None=None # where to find a models:/ URI
        ):
@@ -148,11 +155,13 @@ def card_html(card:dict # from model_card
                     f'<dd style="margin:0;overflow-wrap:anywhere;font-size:0.9em">{shown}</dd>')
     return '<dl style="margin:0">' + ''.join(rows) + '</dl>'
 
+# %% ../nbs/10_ui.ipynb #abd8905c
 def _card_panel(st, card:dict):
     "The model card in the sidebar: a name and its whole value on each line, the MLflow run as a link where there is one."
     st.header('Model card')
     st.markdown(card_html(card), unsafe_allow_html=True)
 
+# %% ../nbs/10_ui.ipynb #9cf9866c
 def _nbest_panel(st, pd, tagger:NERTagger, text:str):
     "The n best readings of one sentence of `text`."
     st.subheader('The n best readings of a sentence')
@@ -163,6 +172,7 @@ def _nbest_panel(st, pd, tagger:NERTagger, text:str):
     rows = nbest_rows(text, sentences[i], tagger.nbest([t.text for t in sentences[i]], n))
     st.table(pd.DataFrame(rows, columns=['rank', 'probability', 'entities', 'tags']))  # a table wraps long readings where a data grid cuts them
 
+# %% ../nbs/10_ui.ipynb #52f200da
 def _upload_panel(st, tagger:NERTagger):
     "Tag an uploaded text or CoNLL file and offer the predictions as JSON Lines and CoNLL."
     st.subheader('Tag a file')
@@ -193,8 +203,10 @@ def streamlit_command(script:str|Path, # the script to run
     return [sys.executable, '-m', 'streamlit', 'run', str(script), '--server.address', '127.0.0.1', '--server.port', str(port),
             '--server.headless', 'true', '--browser.gatherUsageStats', 'false', '--server.fileWatcherType', 'none', '--client.toolbarMode', 'minimal']
 
+# %% ../nbs/10_ui.ipynb #24302033
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
+# %% ../nbs/10_ui.ipynb #9bed3bb6
 def run_forwarding(cmd:list[str] # the command of the child process
                   ) -> int:
     "Run `cmd` until it ends, passing SIGINT, SIGTERM and SIGHUP on to it, so it never outlives us; its exit status (128+N if signal N killed it)."
@@ -205,6 +217,7 @@ def run_forwarding(cmd:list[str] # the command of the child process
         for s, handler in previous.items(): signal.signal(s, handler)
     return 128 - status if status < 0 else status
 
+# %% ../nbs/10_ui.ipynb #b84b3489
 def check_port(port:int # a TCP port on 127.0.0.1
               ):
     "Raise a user error if another program listens on 127.0.0.1:`port`."
@@ -213,12 +226,14 @@ def check_port(port:int # a TCP port on 127.0.0.1
         try: s.bind(('127.0.0.1', port))
         except OSError as e: raise OSError(f"port={port}: 127.0.0.1:{port} is in use ({e.strerror}); stop what serves it or choose another --port") from None
 
+# %% ../nbs/10_ui.ipynb #39901d63
 def _check_model(folder:Path):
     "Raise a user error unless `folder` holds a saved or exported model."
     if not folder.is_dir(): raise FileNotFoundError(f"no model folder {folder}")
     if not (folder/'config.json').is_file() or not ((folder/'model.safetensors').is_file() or is_onnx_folder(folder)):
         raise FileNotFoundError(f"{folder} is not a model folder: it needs config.json and model.safetensors (saved) or emissions.onnx (exported)")
 
+# %% ../nbs/10_ui.ipynb #61581878
 def serve_ui(model:str, # a model folder (saved or exported), or a registered model: models:/NAME@champion
              port:int=8501, # the port on 127.0.0.1
              tracking_uri:str|None=None # where to find a models:/ URI (default: $MLFLOW_TRACKING_URI, else sqlite:///mlruns.db)

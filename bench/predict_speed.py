@@ -1,6 +1,6 @@
 """Prediction throughput of `NERTagger.predict` on raw text: sentences and tokens per second, end to end.
 
-Usage: python bench/predict_speed.py [--model_dir DIR] [--threads N] [--repeats R] [--batch_sizes 1 16 64 256]
+Usage: python bench/predict_speed.py [--model_dir DIR] [--threads N] [--repeats R] [--batch_sizes 1 16 64 256] [--transformer minilm]
 Texts: the 1,287 WNUT-17 test sentences, their tokens joined by spaces into raw text, so tokenizing, batching, the BiLSTM,
 Viterbi decoding, the CRF marginals (entity scores) and building the entity dicts are all timed.
 Model: DIR if given, else a randomly initialised BiLSTM-CRF of the default size (the `TrainConfig` defaults: 50-d word vectors
@@ -12,6 +12,10 @@ With --spark N: the local engine against Spark (`predict --engine spark --master
 pyfunc) on N texts (the test sentences repeated), `predict_file` end to end for both (reading, tagging, writing JSON Lines);
 Spark once with its start included and once more in the running session, and the two outputs checked equal.
 
+With --transformer NAME (e.g. minilm, the extra [transformer]): the static model against the same model with contextual
+features from that transformer (random init, the transformer's real weights: the features are computed on the fly for raw
+text, so its forward pass is timed), `NERTagger.predict` end to end, at each of --batch_sizes (default 1 32).
+
 With --onnx: torch against ONNX Runtime (the model exported by `export_onnx`) on the same texts in one run, `NERTagger.predict`
 end to end for both, at each of --batch_sizes (default 1 32 256) and each of --thread_counts (default 1 2), with the ratio.
 """
@@ -22,10 +26,10 @@ from ner_bilstm_crf.data import load_dataset
 from ner_bilstm_crf.train import TrainConfig, build_model, read_splits, run_files, seed_everything
 from ner_bilstm_crf.predict import NERTagger, tokenize
 
-def default_model():
-    "A random-init model of the default size, vocabularies from the WNUT-17 training split."
+def default_model(transformer:str|None=None):
+    "A random-init model of the default size, vocabularies from the WNUT-17 training split; with `transformer`, its features too."
     seed_everything(0)
-    config = TrainConfig()
+    config = TrainConfig(transformer=transformer)
     return build_model(config, read_splits(config, run_files(config))['train'], log=lambda m: None)
 
 def median_s(fn, device, repeats):
@@ -76,6 +80,20 @@ def onnx_table(rows, n_texts):
     for threads, bs, t, o in rows: lines.append(f"| {threads} | {bs} | {n_texts / t:,.0f} | {n_texts / o:,.0f} | {t / o:.2f}x |")
     return '\n'.join(lines)
 
+def compare_transformer(static, contextual, texts, batch_sizes, repeats):
+    "Rows of (batch size, static seconds, contextual seconds): the same texts through both models."
+    cpu, rows = torch.device('cpu'), []
+    for bs in batch_sizes:
+        a, b = NERTagger(static, 'cpu', batch_size=bs), NERTagger(contextual, 'cpu', batch_size=bs)
+        rows.append((bs, median_s(lambda: a.predict(texts), cpu, repeats), median_s(lambda: b.predict(texts), cpu, repeats)))
+    return rows
+
+def transformer_table(rows, n_texts, name):
+    "Markdown table of the static model against the one with transformer features."
+    lines = [f"| batch size | static sentences/s | + {name} features sentences/s | static / {name} |", "|---|---|---|---|"]
+    for bs, s, t in rows: lines.append(f"| {bs} | {n_texts / s:,.0f} | {n_texts / t:,.0f} | {t / s:.1f}x |")
+    return '\n'.join(lines)
+
 def compare_spark(model, texts, n, master):
     "Rows of (engine, seconds, sentences): the same N texts through predict_file's local and Spark engines; the outputs agree."
     import json
@@ -106,9 +124,10 @@ def main():
     parser.add_argument('--thread_counts', type=int, nargs='+', default=[1, 2], help='CPU threads of each backend, with --onnx')
     parser.add_argument('--spark', type=int, metavar='N', help='compare the local engine and Spark on N texts')
     parser.add_argument('--master', default='local[2]', help='the Spark master, with --spark')
+    parser.add_argument('--transformer', help="compare the static model with the same plus this transformer's features, e.g. minilm")
     parser.add_argument('--limit', type=int, default=None, help='use only the first N test sentences')
     args = parser.parse_args()
-    args.batch_sizes = args.batch_sizes or ([1, 32, 256] if args.onnx else [1, 16, 64, 256])
+    args.batch_sizes = args.batch_sizes or ([1, 32, 256] if args.onnx else [1, 32] if args.transformer else [1, 16, 64, 256])
     torch.set_num_threads(args.threads)
     texts = [' '.join(s.tokens) for s in load_dataset()['test'][:args.limit]]
     n_tokens = sum(len(tokenize(t)) for t in texts)
@@ -124,6 +143,12 @@ def main():
         print("| engine | seconds | sentences/s | vs local |\n|---|---|---|---|")
         rows = compare_spark(model.cpu(), texts, args.spark, args.master)
         for name, s in rows: print(f"| {name} | {s:.1f} | {args.spark / s:,.0f} | {rows[0][1] / s:.2f}x |")
+        return
+    if args.transformer:
+        contextual = default_model(args.transformer)
+        print(f"+ {args.transformer} features: layers {contextual.config.transformer_layers}, {contextual.config.subword_pooling} pooling, "
+              f"{sum(p.numel() for p in contextual.parameters()):,} trainable parameters beside the frozen transformer; NERTagger.predict end to end\n")
+        print(transformer_table(compare_transformer(model.cpu(), contextual, texts, args.batch_sizes, args.repeats), len(texts), args.transformer))
         return
     if args.onnx:
         import onnxruntime

@@ -16,7 +16,7 @@ import torch
 from ner_bilstm_crf.data import split_files, dataset_dir
 from ner_bilstm_crf.loader import encode_corpus
 from ner_bilstm_crf.learner import Callback, CancelFitException, ValidationCB, best_record
-from ner_bilstm_crf.train import TrainConfig, train
+from ner_bilstm_crf.train import TrainConfig, attach_features, train
 
 class ClockCB(Callback):
     "Record the seconds of training and validation so far as `seconds`, and stop once `budget` seconds have passed."
@@ -36,8 +36,9 @@ class TestF1CB(ValidationCB):
         super().__init__(None, config.batch_size * 4, config.amp, metric='test_f1'); self.config = config
     def before_fit(self, learn):
         c = self.config
-        self.corpus = encode_corpus(split_files(dataset_dir(c.dataset))['test'], learn.model.vocabs, cache_dir=c.cache_dir,
-                                    scheme=c.tag_scheme, encoding=c.encoding)
+        test = split_files(dataset_dir(c.dataset))['test']
+        corpus = encode_corpus(test, learn.model.vocabs, cache_dir=c.cache_dir, scheme=c.tag_scheme, encoding=c.encoding)
+        self.corpus = attach_features(c, dict(test=test), dict(test=corpus))['test']  # a transformer recipe's test features, cached once
         super().before_fit(learn)
 
 def run_recipe(config:TrainConfig, budget_min:float, retrain:bool) -> list[dict]:

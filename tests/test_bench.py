@@ -39,3 +39,14 @@ def test_time_to_f1_records_the_clock_and_test_f1_per_epoch(repo, recipe):
     best = max(history, key=lambda h: h['valid_f1'])
     assert rows[1][6] == f"{best['test_f1']:.2f}" and 0 < best['test_f1'] < 100  # percent
     assert (recipe/'ttf.png').stat().st_size > 10_000
+
+def test_predict_speed_compares_the_static_and_the_transformer_model(repo, tmp_path):
+    "bench/predict_speed.py --transformer prints one row per batch size, the static model beside the one with MiniLM features."
+    import importlib.util
+    if importlib.util.find_spec('transformers') is None or importlib.util.find_spec('all_minilm_l6_v2') is None:
+        pytest.skip("the extra [transformer] is not installed: pip install 'ner_bilstm_crf[transformer]'")
+    done = run_script(repo, tmp_path, 'predict_speed.py', '--transformer', 'minilm', '--limit', '4', '--repeats', '1', '--threads', '1')
+    assert done.returncode == 0, done.stderr
+    rows = re.findall(r'^\| (\d+) \| ([\d,]+) \| ([\d,]+) \| ([\d.]+)x \|$', done.stdout, re.M)
+    assert [r[0] for r in rows] == ['1', '32'], done.stdout
+    assert 'minilm features: layers -1,-2,-3,-4' in done.stdout

@@ -78,10 +78,12 @@ def _at_last(x:Tensor, mask:Tensor)->Tensor:
     B = mask.shape[0]
     return x[mask.sum(1) - 1, torch.arange(B, device=x.device)]
 
+# %% ../nbs/02_crf.ipynb #f7f6e57c
 def _end_scale(alphas, u, mask):
     "c_end = alpha_last . exp(end), the last normalising constant (B,)."
     return (_at_last(alphas, mask) * u).sum(1)
 
+# %% ../nbs/02_crf.ipynb #20c05e11
 def _log_z_scaled(em, mask, start, end, trans):
     "log Z (B,) (NaN where the scales underflowed) and the pieces the backward pass needs."
     phi, s, u, E, shift = exp_potentials(em, mask, start, end, trans)
@@ -128,6 +130,7 @@ def forward_backward(
     betas, _ = scaled_backward(phi, E, u, cs, c_end, mask)
     return (alphas * betas).transpose(0, 1)
 
+# %% ../nbs/02_crf.ipynb #a689d2a5
 def _marginals_by_autograd(em, mask, start, end, trans):
     "Marginals as the gradient of the log-space log Z (slow fallback)."
     with torch.enable_grad():
@@ -200,6 +203,7 @@ def _with_stop_tag(em, mask, start, end, trans):
     trans1[:K, :K], trans1[:K, K], trans1[K, K] = trans, end, 0.
     return em1, torch.cat([start, start.new_full((1,), ninf)]), torch.cat([end, end.new_zeros(1)]), trans1
 
+# %% ../nbs/02_crf.ipynb #c2fff545
 def _max_product_both_ways(em1, start1, end1, trans1):
     "Best-prefix scores f and best-suffix scores h, both (T,K,B), in one stacked loop."
     e2 = torch.stack([em1, em1.flip(0)], 1).unbind(0)        # T x (2,K,B): backward on reversed time
@@ -212,6 +216,7 @@ def _max_product_both_ways(em1, start1, end1, trans1):
     out = torch.stack(out)
     return out[:, 0], out[:, 1].flip(0)
 
+# %% ../nbs/02_crf.ipynb #7190a490
 def _is_viterbi_path(path, f, em1, end1, trans1, best):
     "Whether every step of `path` (T,B) attains the forward max, and its end the best score (exactly)."
     fy = f.gather(1, path.unsqueeze(1)).squeeze(1)
@@ -298,6 +303,7 @@ def potentials(self:CRF,
         out.append(x.masked_fill(pen < 0, float('-inf')) if hard else x)
     return tuple(out)
 
+# %% ../nbs/02_crf.ipynb #372610a7
 def _prepare(em:Tensor, mask:Tensor=None):
     "Emissions in the compute dtype (float32, or float64) and a bool mask."
     if em.dim() != 3: raise ValueError(f"emissions must be (B,T,K), got shape {tuple(em.shape)}")
@@ -305,6 +311,7 @@ def _prepare(em:Tensor, mask:Tensor=None):
     if mask.shape != em.shape[:2]: raise ValueError(f"mask shape {tuple(mask.shape)} does not match emissions {tuple(em.shape)}")
     return em.to(torch.float64 if em.dtype == torch.float64 else torch.float32), mask.bool()
 
+# %% ../nbs/02_crf.ipynb #cade5d59
 def _full_precision(em:Tensor):
     "A context in which autocast is off for `em`'s device."
     return torch.autocast(em.device.type, enabled=False)
@@ -329,6 +336,7 @@ def nll(self:CRF,
     if reduction == 'mean': return loss.mean()
     return loss.sum() / mask.sum()
 
+# %% ../nbs/02_crf.ipynb #876aced9
 @patch
 def forward(self:CRF, emissions:Tensor, tags:Tensor, mask:Tensor=None, reduction:str='sum')->Tensor:
     "Same as `CRF.nll`."
@@ -345,6 +353,7 @@ def decode(self:CRF,
     with torch.inference_mode(), _full_precision(em): paths, scores = viterbi(em, mask, *self.potentials(em.dtype, hard=True))
     return paths.clone(), scores.clone()  # ordinary tensors, usable in autograd
 
+# %% ../nbs/02_crf.ipynb #fe51a4cb
 @patch
 def nbest(self:CRF,
     emissions:Tensor, # (B,T,K) emission scores
@@ -356,6 +365,7 @@ def nbest(self:CRF,
     with torch.inference_mode(), _full_precision(em): paths, scores = nbest_viterbi(em, mask, *self.potentials(em.dtype, hard=True), n)
     return paths.clone(), scores.clone()
 
+# %% ../nbs/02_crf.ipynb #73f680b9
 @patch
 def marginals(self:CRF,
     emissions:Tensor, # (B,T,K) emission scores

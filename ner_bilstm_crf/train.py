@@ -43,6 +43,8 @@ def check_registered_name(name:str # a name for the MLflow Model Registry
     "Raise `ValueError` unless `name` can be registered and loaded back as models:/NAME@champion (checked before training, not after)."
     if not name.strip() or name != name.strip() or name in ('.', '..') or any(c in name for c in '/:@%'):
         raise ValueError(f"registered_model={name!r}: not a registered model name (not empty, no surrounding spaces, none of / : @ %)")
+
+# %% ../nbs/06_train.ipynb #bbfccc90
 SCHEDULES = ('inverse', 'linear')
 
 @dataclass(kw_only=True)
@@ -110,6 +112,7 @@ def from_yaml(cls:TrainConfig, path:str|Path, # a YAML file of settings
     try: return cls(**{**settings, **overrides})
     except ValueError as e: raise ValueError(f"{path}: {e}") from None
 
+# %% ../nbs/06_train.ipynb #74448c55
 @patch
 def to_yaml(self:TrainConfig, path:str|Path):
     "Write the settings to a YAML file."
@@ -125,6 +128,7 @@ def parser(cls:TrainConfig):
         if action.dest in {f.name for f in fields(cls)}: action.default = SUPPRESS
     return parser
 
+# %% ../nbs/06_train.ipynb #329cc4fa
 @patch(cls_method=True)
 def from_args(cls:TrainConfig, argv:list[str] # command-line arguments after `train`
              ) -> TrainConfig:
@@ -136,6 +140,7 @@ def from_args(cls:TrainConfig, argv:list[str] # command-line arguments after `tr
     if args.get('resume') and not path and saved.is_file(): path = saved  # a resumed run starts from its own settings
     return cls.from_yaml(path, **args) if path else cls(**args)
 
+# %% ../nbs/06_train.ipynb #6fd0cb83
 @patch(cls_method=True)
 def from_parameters(cls:TrainConfig, namespace:dict, # a notebook's globals: any variable named like a setting is one
                     config:str|None=None # a YAML recipe the variables override
@@ -149,6 +154,7 @@ def seed_everything(seed:int):
     "Seed Python, NumPy and torch (CPU and CUDA)."
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
 
+# %% ../nbs/06_train.ipynb #1c8c67e8
 def run_files(config:TrainConfig) -> dict[str, Path]:
     "The run's train, valid and test files: the data set's, or with `train_with_valid` the moved splits, written once to `cache_dir`."
     files = split_files(dataset_dir(config.dataset))
@@ -164,25 +170,29 @@ def run_files(config:TrainConfig) -> dict[str, Path]:
             with atomic_output(moved[split]) as tmp: write_conll(sentences, tmp, encoding=config.encoding)
     return moved
 
+# %% ../nbs/06_train.ipynb #47137986
 def read_splits(config:TrainConfig, files:dict[str, Path] # the run's files, from run_files
                ) -> dict[str, list]:
     "The run's train and valid sentences, tags converted to the model's scheme."
     return {split: [replace(s, tags=convert_tags(s.tags, config.tag_scheme)) for s in read_conll(files[split], encoding=config.encoding)]
             for split in ('train', 'valid')}
 
+# %% ../nbs/06_train.ipynb #02a9928f
 def encoded_splits(config:TrainConfig, files:dict[str, Path], vocabs:dict) -> dict:
     "The run's train and valid files, encoded for `vocabs` and cached in `cache_dir`."
     return {split: encode_corpus(files[split], vocabs, cache_dir=config.cache_dir, scheme=config.tag_scheme, encoding=config.encoding)
             for split in ('train', 'valid')}
 
-def attach_features(config:TrainConfig, files:dict[str, Path], corpora:dict # the encoded splits, from encoded_splits
+# %% ../nbs/06_train.ipynb #7144253e
+def attach_features(config:TrainConfig, splits:dict[str, list], # the run's train and valid sentences, from read_splits
+                    corpora:dict # the encoded splits, from encoded_splits
                    ) -> dict:
-    "The encoded splits with their frozen transformer features, computed once per split (a progress bar) into `cache_dir`; unchanged without a transformer."
+    "The encoded splits with their frozen transformer features, computed once per split (a progress bar) into `cache_dir` from the tokens already read; unchanged without a transformer."
     if not config.transformer: return corpora
     for split, corpus in corpora.items():
-        tokens = [s.tokens for s in read_conll(files[split], encoding=config.encoding)]
+        tokens = [s.tokens for s in splits[split]]
         corpus.features = cached_feature_array(tokens, config.transformer, config.cache_dir, parse_layers(config.transformer_layers), config.subword_pooling, config.progress)
-        if len(corpus.features) != len(corpus.arrays['words']): raise ValueError(f"{files[split]}: {len(corpus.features)} transformer features for {len(corpus.arrays['words'])} words")
+        if len(corpus.features) != len(corpus.arrays['words']): raise ValueError(f"{corpus.folder or split}: {len(corpus.features)} transformer features for {len(corpus.arrays['words'])} words")
     return corpora
 
 # %% ../nbs/06_train.ipynb #q2600012
@@ -203,6 +213,7 @@ def pretrained_vectors(path:str|Path, # a GloVe or word2vec text file, or 'glove
     wanted = tokens | {t.lower() for t in tokens}
     return [(word, vector) for word, vector in read_vectors(path) if word in wanted]
 
+# %% ../nbs/06_train.ipynb #ac42dda9
 def data_tokens(config:TrainConfig, splits:dict, # the train and valid sentences
                 test_file:Path # the test split's file
                ) -> set[str]:
@@ -211,6 +222,7 @@ def data_tokens(config:TrainConfig, splits:dict, # the train and valid sentences
     test = read_conll(test_file, encoding=config.encoding)
     return {t for sents in (*splits.values(), test) for s in sents for t in s.tokens}
 
+# %% ../nbs/06_train.ipynb #95b79930
 def build_model(config:TrainConfig, # the run's settings
                 train_sentences:list, # training sentences, tags in config.tag_scheme
                 tokens:set[str]=frozenset(), # every token of the data set, to pick pretrained words
@@ -242,6 +254,7 @@ def make_optimizer(model:torch.nn.Module, config:TrainConfig) -> torch.optim.Opt
     if config.optimizer == 'nadam': return torch.optim.NAdam(params, lr=config.lr, weight_decay=config.weight_decay, foreach=True)
     return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay, fused=True)
 
+# %% ../nbs/06_train.ipynb #c8874514
 def data_stats(splits:dict) -> dict:
     "Flat statistics of each split, for MLflow."
     out = {}
@@ -250,6 +263,7 @@ def data_stats(splits:dict) -> dict:
         out.update({f'{split}_sentences': st['sentences'], f'{split}_tokens': st['tokens'], f'{split}_entities': sum(st['entities'].values())})
     return out
 
+# %% ../nbs/06_train.ipynb #cc001757
 def training_input(config:TrainConfig, path:Path, # the run's training file
                    stats:dict # its statistics, from data_stats
                   ):
@@ -305,6 +319,7 @@ def resumed_settings(config:TrainConfig # settings with resume=True
                          + f"; a resumed run keeps its settings (only {', '.join(RESUME_MAY_CHANGE)} may change)")
     return config
 
+# %% ../nbs/06_train.ipynb #24be443a
 def _alive(pid:int) -> bool:
     "Whether process `pid` exists."
     try: os.kill(pid, 0)
@@ -312,11 +327,13 @@ def _alive(pid:int) -> bool:
     except PermissionError: return True
     return True
 
+# %% ../nbs/06_train.ipynb #7caa4ca2
 def _start_time(pid:int) -> str:
     "When process `pid` started (clock ticks since boot, from /proc), or '' where that cannot be read: a pid with its start time names one process."
     try: return Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[19]
     except (OSError, IndexError): return ''
 
+# %% ../nbs/06_train.ipynb #832c342c
 def _holder(text:str # what a .lock holds: "PID START_TIME" (older ones: "PID")
            ) -> int:
     "The live process that wrote a .lock holding `text` (its pid and start time match), or 0."
@@ -324,6 +341,7 @@ def _holder(text:str # what a .lock holds: "PID START_TIME" (older ones: "PID")
     pid = int(pid) if pid.isdigit() else 0
     return pid if pid and _alive(pid) and (not start or start[0] == _start_time(pid)) else 0
 
+# %% ../nbs/06_train.ipynb #bd0e5531
 @contextmanager
 def output_lock(folder:str|Path # the run's output folder
                ):
@@ -362,10 +380,12 @@ def distributed(config:TrainConfig # the run's settings: device and ddp_timeout
     finally:
         if joined: dist.destroy_process_group()
 
+# %% ../nbs/06_train.ipynb #84d7a96f
 def _group_failure(e:Exception) -> bool:
     "Whether `e` says that the process group failed: a peer gone, or a collective timed out."
     return isinstance(e, dist.DistError) or any(m in str(e) for m in ('Connection closed by peer', 'Connection reset by peer', 'timed out', 'Timed out', 'NCCL', 'gloo'))
 
+# %% ../nbs/06_train.ipynb #dc63f758
 def _first_line(e:Exception) -> str:
     "The gist of `e`: its first sentence, without the source location gloo puts first."
     line = (str(e).strip().splitlines() or [type(e).__name__])[0]
@@ -383,6 +403,7 @@ def in_workdir(config:TrainConfig # the run's settings
     return replace(config, output_dir=inside(config.output_dir), cache_dir=inside(config.cache_dir), log_dir=inside(config.log_dir),
                    tracking_uri=uri, workdir=None)
 
+# %% ../nbs/06_train.ipynb #2f4e3dc8
 def files_note(config:TrainConfig) -> str:
     "The line that tells the console where the run writes its files."
     uri = config.tracking_uri
@@ -404,7 +425,7 @@ def train(config:TrainConfig, # the settings of the run
         seed_everything(config.seed)
         splits, notes = read_splits(config, files), [files_note(config)]
         model = build_model(config, splits['train'], data_tokens(config, splits, files['test']), log=notes.append)
-        corpora = attach_features(config, files, encoded_splits(config, files, model.vocabs))
+        corpora = attach_features(config, splits, encoded_splits(config, files, model.vocabs))
         if rank == 0: config.to_yaml(out/'train_config.yaml')
         stats = data_stats(splits)
         params = {**asdict(config), **stats, 'parameters': sum(p.numel() for p in model.parameters()), 'word_dim': model.config.word_dim, 'n_tags': model.config.n_tags, 'world_size': distributed_env()[2]}
@@ -427,6 +448,7 @@ def _package_digest() -> str:
         if p.is_file() and p.suffix in ('.py', '.txt', '.gz') and '__pycache__' not in p.parts: h.update(p.name.encode()); h.update(p.read_bytes())
     return h.hexdigest()[:12]
 
+# %% ../nbs/06_train.ipynb #a4ce6702
 def demo_model() -> Path:
     "The folder of a small model trained on the embedded WNUT-17, trained on first use and cached in the temporary folder."
     import fcntl

@@ -13,7 +13,7 @@ import argparse, json, time
 from dataclasses import replace
 from pathlib import Path
 import torch
-from ner_bilstm_crf.data import split_files, dataset_dir
+from ner_bilstm_crf.data import split_files, dataset_dir, read_conll
 from ner_bilstm_crf.loader import encode_corpus
 from ner_bilstm_crf.learner import Callback, CancelFitException, ValidationCB, best_record
 from ner_bilstm_crf.train import TrainConfig, attach_features, train
@@ -38,7 +38,7 @@ class TestF1CB(ValidationCB):
         c = self.config
         test = split_files(dataset_dir(c.dataset))['test']
         corpus = encode_corpus(test, learn.model.vocabs, cache_dir=c.cache_dir, scheme=c.tag_scheme, encoding=c.encoding)
-        self.corpus = attach_features(c, dict(test=test), dict(test=corpus))['test']  # a transformer recipe's test features, cached once
+        self.corpus = attach_features(c, dict(test=list(read_conll(test, encoding=c.encoding))), dict(test=corpus))['test']  # a transformer recipe's test features, cached once
         super().before_fit(learn)
 
 def run_recipe(config:TrainConfig, budget_min:float, retrain:bool) -> list[dict]:

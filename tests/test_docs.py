@@ -9,7 +9,6 @@ import ast, base64, json, os, re, shutil, subprocess, sys, tempfile, time
 from fnmatch import fnmatch
 from pathlib import Path
 import pytest, yaml
-from fastcore.test import test_eq
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -308,9 +307,9 @@ def test_the_check_fails_on_an_altered_output(tmp_path):
     else: out['data']['text/plain'] = ['an output nobody ran']
     altered = tmp_path/'altered.ipynb'; altered.write_text(json.dumps(nb))
     fresh = fresh_outputs(name, tmp_path)
-    test_eq(output_differences(shown(REPO/'nbs'/name), fresh), [])
+    assert output_differences(shown(REPO/'nbs'/name), fresh) == []
     diffs = output_differences(shown(altered), fresh)
-    test_eq(len(diffs), 1)
+    assert len(diffs) == 1, diffs
     assert diffs[0].startswith(f"cell {cell['id']}:") and 'an output nobody ran' in diffs[0], diffs
 
 if __name__ == '__main__':  # python tests/test_docs.py nbs/NAME.ipynb ...: save each notebook's outputs as a fresh run makes them

@@ -136,14 +136,18 @@ def word_features(sentences:list[list[str]], # tokenized sentences
                   ) -> list[torch.Tensor]:
     "Per sentence a (n_words, n_layers, dim) float tensor of pooled hidden states."
     if pooling not in POOLINGS: raise ValueError(f"subword_pooling={pooling!r}: expected one of {POOLINGS}")
-    size, encs = (max_len or model.config.max_position_embeddings) - 2, [tokenizer(s, is_split_into_words=True, add_special_tokens=False) for s in sentences]
-    spans = [(k, s, e) for k, enc in enumerate(encs) for s, e in word_windows(enc.word_ids(), size)]
-    states = [None]*len(spans)
-    for batch in length_batches([e-s for _, s, e in spans], max_tokens):
-        for j, h in zip(batch, window_states([encs[spans[j][0]]['input_ids'][spans[j][1]:spans[j][2]] for j in batch], tokenizer, model, layers)): states[j] = h
+    size = (max_len or model.config.max_position_embeddings) - 2
+    encs = [tokenizer(s, is_split_into_words=True, add_special_tokens=False) for s in sentences]
+    owner, windows = [], []  # the sentence of each window, and its subword ids
+    for k, enc in enumerate(encs):
+        for s, e in word_windows(enc.word_ids(), size): owner.append(k); windows.append(enc['input_ids'][s:e])
+    states = [None]*len(windows)
+    for batch in length_batches([len(w) for w in windows], max_tokens):
+        for j, h in zip(batch, window_states([windows[j] for j in batch], tokenizer, model, layers)): states[j] = h
     per_sentence = [[] for _ in sentences]
-    for (k, _, _), h in zip(spans, states): per_sentence[k].append(h)  # spans are in order within a sentence
-    return [pool_subwords(torch.cat(hs) if hs else torch.zeros(0, len(layers), model.config.hidden_size), encs[k].word_ids(), len(sentences[k]), pooling) for k, hs in enumerate(per_sentence)]
+    for k, h in zip(owner, states): per_sentence[k].append(h)  # a sentence's windows stay in order
+    empty = torch.zeros(0, len(layers), model.config.hidden_size)
+    return [pool_subwords(torch.cat(hs) if hs else empty, enc.word_ids(), len(words), pooling) for hs, enc, words in zip(per_sentence, encs, sentences)]
 
 
 # %% ../nbs/01a_transformer.ipynb #425d8ab9
@@ -176,8 +180,9 @@ def cached_feature_array(sentences:list[list[str]], # tokenized sentences of one
             arr = np.lib.format.open_memmap(tmp, 'w+', np.float16, (n, len(layers), model.config.hidden_size))
             i, bar = 0, tqdm(total=len(sentences), desc='transformer features', disable=not progress)
             for c in range(0, len(sentences), 1024):  # 1,024 sentences a chunk: batches of similar length, bounded memory
-                for f in word_features(sentences[c:c+1024], tok, model, layers, pooling): arr[i:i+len(f)] = f.numpy(); i += len(f)
-                bar.update(len(sentences[c:c+1024]))
+                chunk = sentences[c:c+1024]
+                for f in word_features(chunk, tok, model, layers, pooling): arr[i:i+len(f)] = f.numpy(); i += len(f)
+                bar.update(len(chunk))
             bar.close()
             arr.flush(); del arr; os.replace(tmp, path)
         finally: tmp.unlink(missing_ok=True)  # an interrupted encoding leaves nothing behind

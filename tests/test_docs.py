@@ -282,21 +282,27 @@ def output_differences(saved:dict, fresh:dict) -> list[str]:
     return [f"cell {cid}:\n  saved: {str(out)[:400]}\n  fresh: {str(fresh.get(cid))[:400]}"
             for cid, out in saved.items() if out != fresh.get(cid)]
 
-def fresh_outputs(name:str, tmp_path:Path) -> dict:
-    "What notebook `name` shows when run now (temp files in the usual temporary folder, as when its outputs were saved: the cached demo model)."
-    fresh = tmp_path/name
-    run_notebook(REPO/'nbs'/name, fresh, Path(tempfile.gettempdir()))
-    return shown(fresh)
+@pytest.fixture(scope='module')
+def fresh_outputs(tmp_path_factory):
+    "What a notebook shows when run now (temp files in the usual temporary folder, as when its outputs were saved: the cached demo model), run once per notebook."
+    runs = {}
+    def outputs(name:str) -> dict:
+        if name not in runs:
+            fresh = tmp_path_factory.mktemp('fresh')/name
+            run_notebook(REPO/'nbs'/name, fresh, Path(tempfile.gettempdir()))
+            runs[name] = shown(fresh)
+        return runs[name]
+    return outputs
 
 @pytest.mark.parametrize('name', RERUN)
-def test_saved_outputs_match_what_the_code_shows(name, tmp_path):
+def test_saved_outputs_match_what_the_code_shows(name, fresh_outputs):
     "The docs site shows saved outputs: they must be what the notebook's code shows now."
     skip_without_shared_data(name)
-    diffs = output_differences(shown(REPO/'nbs'/name), fresh_outputs(name, tmp_path))
+    diffs = output_differences(shown(REPO/'nbs'/name), fresh_outputs(name))
     assert not diffs, (f"{name}: saved outputs differ from a fresh run; refresh them with `python tests/test_docs.py nbs/{name}` "
                        f"and commit:\n" + '\n'.join(diffs))
 
-def test_the_check_fails_on_an_altered_output(tmp_path):
+def test_the_check_fails_on_an_altered_output(tmp_path, fresh_outputs):
     "A copy of a notebook whose saved output was changed by hand is caught, naming the cell."
     name = '09a_tokenizer.ipynb'
     skip_without_shared_data(name)
@@ -306,7 +312,7 @@ def test_the_check_fails_on_an_altered_output(tmp_path):
     if out['output_type'] == 'stream': out['text'] = ['an output nobody ran\n']
     else: out['data']['text/plain'] = ['an output nobody ran']
     altered = tmp_path/'altered.ipynb'; altered.write_text(json.dumps(nb))
-    fresh = fresh_outputs(name, tmp_path)
+    fresh = fresh_outputs(name)  # the run the check above made
     assert output_differences(shown(REPO/'nbs'/name), fresh) == []
     diffs = output_differences(shown(altered), fresh)
     assert len(diffs) == 1, diffs

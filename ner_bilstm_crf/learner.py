@@ -142,7 +142,7 @@ class LRScheduleCB(Callback):
         return self.lr / (1 + self.decay * (learn.epoch - 1))
     def before_batch(self, learn):
         rate = self.rate(learn) * min(1., (learn.step + 1) / max(self.warmup, 1))
-        for group in learn.optimizer.param_groups: group['lr'] = rate
+        for group in learn.optimizer.param_groups: group['lr'] = rate * group.get('lr_scale', 1.)  # a group may train at a fixed fraction of the rate (a fine-tuned transformer)
 
 
 # %% ../nbs/05_learner.ipynb #f0000002

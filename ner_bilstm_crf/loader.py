@@ -88,12 +88,12 @@ class EncodedCorpus:
         store_attr('arrays,folder,key')
         self.lengths = np.diff(arrays['sent_offsets'])
         self.features = None  # transformer word features (n_tokens, n_layers, dim), aligned with arrays['words'], where a model reads them
-        self.tokens = None  # the token lists of an in-memory corpus, to compute such features from
+        self.tokens = None  # the token lists of the sentences, where a model computes its transformer features from them (raw text, a fine-tuned transformer)
     def __len__(self): return len(self.lengths)
     def __repr__(self): return f"EncodedCorpus({len(self):,} sentences, {len(self.arrays['words']):,} tokens, folder={self.folder.name if self.folder else None})"
 
     def __getitem__(self, i:int) -> dict:
-        "Word ids (T,), char ids (T, longest word) and tag ids (T,) of sentence `i`, and `i` (and its transformer features (T, n_layers, dim), where the corpus has them)."
+        "Word ids (T,), char ids (T, longest word) and tag ids (T,) of sentence `i`, and `i` (and its transformer features (T, n_layers, dim) and tokens, where the corpus has them)."
         i = range(len(self))[i]
         start, end = self.arrays['sent_offsets'][i:i + 2]
         char_offsets = self.arrays['char_offsets'][start:end + 1]
@@ -103,6 +103,7 @@ class EncodedCorpus:
         item = dict(words=np.array(self.arrays['words'][start:end], dtype=np.int64), chars=chars,
                     tags=np.array(self.arrays['tags'][start:end], dtype=np.int64), index=i)
         if self.features is not None: item['features'] = np.asarray(self.features[start:end], dtype=np.float32)
+        if self.tokens is not None: item['tokens'] = self.tokens[i]
         return item
 
 # %% ../nbs/03_loader.ipynb #1beb8f86
@@ -308,7 +309,7 @@ def padding_fraction(lengths:Iterable[int], # tokens per sentence
 def collate(items:list[dict], # items of an EncodedCorpus
             max_word_len:int=20 # keep at most this many characters of each word
            ) -> dict[str, torch.Tensor]:
-    "Pad a list of encoded sentences into a batch of tensors."
+    "Pad a list of encoded sentences into a batch of tensors (and the token lists, where the items have them)."
     lengths = [len(item['words']) for item in items]
     B, T = len(items), max(lengths)
     L = min(max_word_len, max(item['chars'].shape[1] for item in items))
@@ -319,6 +320,7 @@ def collate(items:list[dict], # items of an EncodedCorpus
     batch = dict(words=torch.from_numpy(words), chars=torch.from_numpy(chars), tags=torch.from_numpy(tags),
                  mask=torch.arange(T) < torch.tensor(lengths)[:, None], lengths=torch.tensor(lengths), index=torch.tensor([item['index'] for item in items]))
     if 'features' in items[0]: batch['features'] = _pad_features([item['features'] for item in items], T)
+    if 'tokens' in items[0]: batch['tokens'] = [item['tokens'] for item in items]
     return batch
 
 def _pad_features(features:list[np.ndarray], # per sentence (n, n_layers, dim)

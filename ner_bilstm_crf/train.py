@@ -57,12 +57,12 @@ class TrainConfig(ModelSettings):
     freeze_embeddings:bool=False # keep the pretrained word vectors fixed, so words seen only at test time stay comparable with the training words
     train_with_valid:float=0.0 # share of the validation sentences (the first ones) moved into training, in [0, 1); the rest still validates and stops early
     min_freq:int=1 # minimum frequency of a training word to enter the vocabulary
-    epochs:int=40 # most epochs to train
-    batch_size:int=16 # sentences per batch
-    optimizer:str='nadam' # 'sgd' (with momentum), 'adam' or 'nadam' (Adam with Nesterov momentum)
+    epochs:int=25 # most epochs to train
+    batch_size:int=32 # sentences per batch
+    optimizer:str='adam' # 'sgd' (with momentum), 'adam' or 'nadam' (Adam with Nesterov momentum)
     lr:float=0.002 # initial learning rate (SGD wants about 0.015)
     momentum:float=0.9 # SGD momentum, in [0, 1)
-    schedule:str='inverse' # 'inverse': the learning rate at epoch e is lr / (1 + lr_decay * (e - 1)); 'linear': it falls step by step to 0 at the end of epoch `epochs`
+    schedule:str='linear' # 'inverse': the learning rate at epoch e is lr / (1 + lr_decay * (e - 1)); 'linear': it falls step by step to 0 at the end of epoch `epochs`
     lr_decay:float=0.05 # how fast the 'inverse' schedule lowers the learning rate
     warmup:int=100 # raise the learning rate linearly from lr/warmup over the first warmup steps (0: none)
     weight_decay:float=0.0 # L2 penalty
@@ -187,13 +187,15 @@ def encoded_splits(config:TrainConfig, files:dict[str, Path], vocabs:dict) -> di
 def attach_features(config:TrainConfig, splits:dict[str, list], # the run's train and valid sentences, from read_splits
                     corpora:dict # the encoded splits, from encoded_splits
                    ) -> dict:
-    "The encoded splits with their frozen transformer features, computed once per split (a progress bar) into `cache_dir` from the tokens already read; unchanged without a transformer."
+    "The encoded splits with what the transformer needs: frozen features computed once per split (a progress bar) into `cache_dir`, or the tokens a fine-tuned one reads; unchanged without a transformer."
     if not config.transformer: return corpora
     for split, corpus in corpora.items():
-        tokens = [s.tokens for s in splits[split]]
-        corpus.features = cached_feature_array(tokens, config.transformer, config.cache_dir, parse_layers(config.transformer_layers), config.subword_pooling, config.progress)
+        corpus.tokens = [s.tokens for s in splits[split]]
+        if config.fine_tune_transformer: continue  # the transformer reads each batch's tokens
+        corpus.features = cached_feature_array(corpus.tokens, config.transformer, config.cache_dir, parse_layers(config.transformer_layers), config.subword_pooling, config.progress)
         if len(corpus.features) != len(corpus.arrays['words']): raise ValueError(f"{corpus.folder or split}: {len(corpus.features)} transformer features for {len(corpus.arrays['words'])} words")
     return corpora
+
 
 # %% ../nbs/06_train.ipynb #q2600012
 def coverage_sentence(embeddings:str, # the `embeddings` setting: 'glove' or a vectors file
@@ -229,7 +231,6 @@ def build_model(config:TrainConfig, # the run's settings
                 log=print # where to report embedding coverage
                ) -> BiLSTMCRF:
     "A fresh model whose vocabularies come from `train_sentences` (and the vectors file, read once)."
-    if config.transformer and config.fine_tune_transformer: raise ValueError("fine_tune_transformer=True: fine-tuning the transformer is not wired in yet (issue 22); frozen features (fine_tune_transformer=False) are")
     n_hidden, transformer_dim = transformer_shape(config.transformer) if config.transformer else (None, 0)
     if config.transformer: parse_layers(config.transformer_layers, n_hidden)  # a layer the transformer lacks stops the run here
     vocabs = build_vocabs(train_sentences, min_freq=config.min_freq, lower=config.lower, scheme=config.tag_scheme)
@@ -248,11 +249,14 @@ def build_model(config:TrainConfig, # the run's settings
 
 # %% ../nbs/06_train.ipynb #d7a2c380
 def make_optimizer(model:torch.nn.Module, config:TrainConfig) -> torch.optim.Optimizer:
-    "The optimizer `config` names, over the model's trainable parameters; Adam's fused kernel steps all of them at once."
-    params = [p for p in model.parameters() if p.requires_grad]
-    if config.optimizer == 'sgd': return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay, foreach=True)
-    if config.optimizer == 'nadam': return torch.optim.NAdam(params, lr=config.lr, weight_decay=config.weight_decay, foreach=True)
-    return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay, fused=True)
+    "The optimizer `config` names, over the model's trainable parameters (a fine-tuned transformer's in a group of their own at `transformer_lr`); Adam's fused kernel steps all of them at once."
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    groups = [dict(params=[p for n, p in named if not n.startswith('transformer.')])]
+    if tuned := [p for n, p in named if n.startswith('transformer.')]: groups.append(dict(params=tuned, lr=config.transformer_lr, lr_scale=config.transformer_lr / config.lr))
+    if config.optimizer == 'sgd': return torch.optim.SGD(groups, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay, foreach=True)
+    if config.optimizer == 'nadam': return torch.optim.NAdam(groups, lr=config.lr, weight_decay=config.weight_decay, foreach=True)
+    return torch.optim.Adam(groups, lr=config.lr, weight_decay=config.weight_decay, fused=True)
+
 
 # %% ../nbs/06_train.ipynb #c8874514
 def data_stats(splits:dict) -> dict:
@@ -438,7 +442,7 @@ def train(config:TrainConfig, # the settings of the run
                 output_dir=str(out), history=learn.history)
 
 # %% ../nbs/06_train.ipynb #d0000002
-DEMO_SETTINGS = dict(epochs=4, hidden_size=100, batch_size=16, optimizer='adam', lr=0.005, progress=False)  # with the shipped GloVe vectors
+DEMO_SETTINGS = dict(epochs=4, hidden_size=100, batch_size=16, optimizer='adam', lr=0.005, schedule='inverse', progress=False)  # with the shipped GloVe vectors; 4 epochs at a high, slowly falling rate
 
 def _package_digest() -> str:
     "A hash of the package's code and embedded data."

@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['POOLINGS', 'minilm_dir', 'transformer_dir', 'load_transformer', 'parse_layers', 'ScalarMix', 'word_windows',
-           'length_batches', 'window_states', 'pool_subwords', 'word_features', 'features_key', 'cached_feature_array',
-           'cached_features', 'transformer_digest', 'transformer_shape']
+           'length_batches', 'window_states', 'pool_subwords', 'sentence_windows', 'word_states', 'word_features',
+           'features_key', 'cached_feature_array', 'cached_features', 'transformer_digest', 'transformer_shape']
 
 # %% ../nbs/01a_transformer.ipynb #553f437a
 import hashlib, importlib.util, os, tempfile, zipfile
@@ -104,12 +104,12 @@ def window_states(windows:list[list[int]], # subword ids of each window (no spec
                   tokenizer, model, # from `load_transformer`
                   layers:tuple[int, ...], # hidden states to keep
                   ) -> list[torch.Tensor]:
-    "Per window a (n_subwords, n_layers, dim) float tensor, from one padded, masked forward pass."
+    "Per window a (n_subwords, n_layers, dim) float tensor on the encoder's device, from one padded, masked forward pass."
     n = max(len(w) for w in windows) + 2
     x = torch.full((len(windows), n), tokenizer.pad_token_id)
     for k, w in enumerate(windows): x[k, :len(w)+2] = torch.tensor([tokenizer.cls_token_id, *w, tokenizer.sep_token_id])
     hs = model(input_ids=x.to(model.device), attention_mask=(x != tokenizer.pad_token_id).long().to(model.device), output_hidden_states=True).hidden_states
-    h = torch.stack([hs[i] for i in layers], 2).float().cpu()  # (windows, positions, n_layers, dim)
+    h = torch.stack([hs[i] for i in layers], 2).float()  # (windows, positions, n_layers, dim)
     return [h[k, 1:len(w)+1] for k, w in enumerate(windows)]
 
 
@@ -119,10 +119,43 @@ def pool_subwords(states:torch.Tensor, # (n_subwords, n_layers, dim) of one sent
                   n_words:int, pooling:str='first', # 'first' or 'mean'
                   ) -> torch.Tensor:
     "A (n_words, n_layers, dim) tensor: each word's first subword, or the mean of its subwords."
-    idx = torch.tensor(word_ids, dtype=torch.long)
+    idx = torch.tensor(word_ids, dtype=torch.long, device=states.device)
     if pooling == 'first': keep = [j for j, w in enumerate(word_ids) if j == 0 or word_ids[j-1] != w]; idx, states = idx[keep], states[keep]
-    total = torch.zeros(n_words, *states.shape[1:]).index_add_(0, idx, states)
-    return total/torch.zeros(n_words).index_add_(0, idx, torch.ones(len(idx))).clamp(min=1)[:, None, None]
+    total = states.new_zeros(n_words, *states.shape[1:]).index_add(0, idx, states)  # out of place: gradients reach the subwords
+    return total/states.new_zeros(n_words).index_add(0, idx, states.new_ones(len(idx))).clamp(min=1)[:, None, None]
+
+
+# %% ../nbs/01a_transformer.ipynb #54c72753
+def sentence_windows(sentences:list[list[str]], # tokenized sentences
+                     tokenizer, # from `load_transformer`
+                     size:int, # most subwords a window holds
+                     ) -> tuple[list, list[int], list[list[int]]]:
+    "Each sentence's subword encoding, the sentence of each window, and each window's subword ids."
+    encs = [tokenizer(s, is_split_into_words=True, add_special_tokens=False) for s in sentences]
+    owner, windows = [], []
+    for k, enc in enumerate(encs):
+        for s, e in word_windows(enc.word_ids(), size): owner.append(k); windows.append(enc['input_ids'][s:e])
+    return encs, owner, windows
+
+
+# %% ../nbs/01a_transformer.ipynb #9cdd42d5
+def word_states(sentences:list[list[str]], # tokenized sentences
+                tokenizer, model, # from `load_transformer`
+                layers:tuple[int, ...]=(-1,), # hidden states to keep
+                pooling:str='first', # 'first' or 'mean' subword of each word
+                max_len:int|None=None, # positions per window; default the encoder's
+                max_tokens:int=8192, # most padded subwords a forward pass reads
+                ) -> list[torch.Tensor]:
+    "Per sentence a (n_words, n_layers, dim) tensor of pooled hidden states on the encoder's device; differentiable, so a fine-tuned encoder trains through it."
+    if pooling not in POOLINGS: raise ValueError(f"subword_pooling={pooling!r}: expected one of {POOLINGS}")
+    encs, owner, windows = sentence_windows(sentences, tokenizer, (max_len or model.config.max_position_embeddings) - 2)
+    states = [None]*len(windows)
+    for batch in length_batches([len(w) for w in windows], max_tokens):
+        for j, h in zip(batch, window_states([windows[j] for j in batch], tokenizer, model, layers)): states[j] = h
+    per_sentence = [[] for _ in sentences]
+    for k, h in zip(owner, states): per_sentence[k].append(h)  # a sentence's windows stay in order
+    empty = torch.zeros(0, len(layers), model.config.hidden_size, device=model.device)
+    return [pool_subwords(torch.cat(hs) if hs else empty, enc.word_ids(), len(words), pooling) for hs, enc, words in zip(per_sentence, encs, sentences)]
 
 
 # %% ../nbs/01a_transformer.ipynb #a3016def
@@ -134,20 +167,8 @@ def word_features(sentences:list[list[str]], # tokenized sentences
                   max_len:int|None=None, # positions per window; default the encoder's
                   max_tokens:int=8192, # most padded subwords a forward pass reads
                   ) -> list[torch.Tensor]:
-    "Per sentence a (n_words, n_layers, dim) float tensor of pooled hidden states."
-    if pooling not in POOLINGS: raise ValueError(f"subword_pooling={pooling!r}: expected one of {POOLINGS}")
-    size = (max_len or model.config.max_position_embeddings) - 2
-    encs = [tokenizer(s, is_split_into_words=True, add_special_tokens=False) for s in sentences]
-    owner, windows = [], []  # the sentence of each window, and its subword ids
-    for k, enc in enumerate(encs):
-        for s, e in word_windows(enc.word_ids(), size): owner.append(k); windows.append(enc['input_ids'][s:e])
-    states = [None]*len(windows)
-    for batch in length_batches([len(w) for w in windows], max_tokens):
-        for j, h in zip(batch, window_states([windows[j] for j in batch], tokenizer, model, layers)): states[j] = h
-    per_sentence = [[] for _ in sentences]
-    for k, h in zip(owner, states): per_sentence[k].append(h)  # a sentence's windows stay in order
-    empty = torch.zeros(0, len(layers), model.config.hidden_size)
-    return [pool_subwords(torch.cat(hs) if hs else empty, enc.word_ids(), len(words), pooling) for hs, enc, words in zip(per_sentence, encs, sentences)]
+    "Per sentence a (n_words, n_layers, dim) float tensor of pooled hidden states on the CPU, without gradients: the frozen features."
+    return [f.cpu() for f in word_states(sentences, tokenizer, model, layers, pooling, max_len, max_tokens)]
 
 
 # %% ../nbs/01a_transformer.ipynb #425d8ab9

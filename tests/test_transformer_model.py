@@ -1,4 +1,4 @@
-"A model with transformer='minilm' end to end: trained from the feature cache, saved, loaded in a fresh process, tagging raw text; skipped where the `[transformer]` extra is absent."
+"A model with transformer='minilm' end to end: trained from the feature cache or with the transformer fine-tuned, saved, loaded in a fresh process, tagging raw text; skipped where the `[transformer]` extra is absent."
 import importlib.util, json, subprocess, sys
 import pytest
 
@@ -6,6 +6,8 @@ if importlib.util.find_spec('transformers') is None or importlib.util.find_spec(
     pytest.skip("the [transformer] extra is absent: pip install -e '.[transformer]'", allow_module_level=True)
 
 import numpy as np
+import torch
+from pathlib import Path
 from helpers import small_dataset
 from ner_bilstm_crf.train import TrainConfig, train
 from ner_bilstm_crf.tagger import BiLSTMCRF
@@ -83,10 +85,46 @@ def test_a_changed_transformer_is_refused_on_load(trained, tmp_path):
     with pytest.raises(ValueError, match=r"transformer='.*encoder' is not the transformer these weights were trained with"):
         BiLSTMCRF.load(folder)
 
-def test_fine_tuning_is_refused_with_one_line(trained):
+@pytest.fixture(scope='module')
+def fine_tuned(trained):
+    "The same tiny model with its transformer fine-tuned for one epoch at transformer_lr."
     from dataclasses import replace
-    from ner_bilstm_crf.train import build_model
-    from ner_bilstm_crf.data import read_conll
     config, _, root = trained
-    with pytest.raises(ValueError, match=r"^fine_tune_transformer=True: fine-tuning the transformer is not wired in yet"):
-        build_model(replace(config, fine_tune_transformer=True), list(read_conll(root/'data'/'train.txt')))
+    config = replace(config, fine_tune_transformer=True, transformer_lr=1e-4, output_dir=str(root/'tuned'), cache_dir=str(root/'tuned-processed'))
+    return config, train(config)
+
+def test_fine_tuning_trains_the_transformer_and_caches_no_features(fine_tuned):
+    from safetensors.torch import load_file
+    from ner_bilstm_crf.transformer import load_transformer
+    config, result = fine_tuned
+    assert result['epochs'] == 1
+    assert not list(Path(config.cache_dir).glob('features-*.npy'))  # it reads tokens, not cached features
+    saved = load_file(Path(config.output_dir)/'model.safetensors')
+    packaged = load_transformer('minilm')[1].state_dict()
+    tuned = {k.removeprefix('transformer.'): v for k, v in saved.items() if k.startswith('transformer.')}
+    assert set(tuned) == set(packaged)
+    changed = [k for k in tuned if not torch.equal(tuned[k], packaged[k])]
+    assert 'encoder.layer.5.attention.self.query.weight' in changed and len(changed) > len(tuned) // 2
+
+def test_fine_tuned_model_tags_the_same_in_a_fresh_process(fine_tuned):
+    config, _ = fine_tuned
+    tokens = [t.split() for t in TEXTS]
+    here = NERTagger.load(config.output_dir).tag_tokens(tokens, scores=True)
+    res = subprocess.run([sys.executable, '-c', TAG_IN_A_FRESH_PROCESS, config.output_dir, json.dumps(TEXTS)], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    there = json.loads(res.stdout.strip().splitlines()[-1])
+    assert [t for t, _ in here] == [t for t, _ in there]
+    assert np.allclose([s for _, ss in here for s in ss], [s for _, ss in there for s in ss], atol=1e-5)
+
+def test_the_transformer_learns_at_transformer_lr_on_the_schedule(fine_tuned):
+    "The optimizer puts the transformer in a group of its own, and the schedule keeps that group at transformer_lr / lr of the rate."
+    from types import SimpleNamespace
+    from ner_bilstm_crf.learner import LRScheduleCB
+    from ner_bilstm_crf.train import make_optimizer
+    config, _ = fine_tuned
+    model = BiLSTMCRF.load(config.output_dir)
+    opt = make_optimizer(model, config)
+    assert [len(g['params']) for g in opt.param_groups] == [len([n for n, _ in model.named_parameters() if not n.startswith('transformer.')]), len(list(model.transformer.parameters()))]
+    cb = LRScheduleCB(config.lr, config.lr_decay, warmup=0, schedule='linear')
+    cb.before_batch(SimpleNamespace(step=5, epoch=1, epochs=1, loader=[None] * 10, optimizer=opt))
+    assert [g['lr'] for g in opt.param_groups] == pytest.approx([config.lr / 2, config.transformer_lr / 2])

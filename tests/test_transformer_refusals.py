@@ -1,18 +1,13 @@
-"What a transformer model still cannot do is refused with one line naming the setting, never ignored: fine-tuning the transformer, and ONNX export."
+"What a transformer model cannot do is refused with one line naming the setting, never ignored: ONNX export."
 import importlib.util
 import pytest
 from ner_bilstm_crf.data import Sentence, build_vocabs
 from ner_bilstm_crf.model import ModelConfig
 from ner_bilstm_crf.tagger import BiLSTMCRF
-from ner_bilstm_crf.train import TrainConfig, build_model
 from ner_bilstm_crf.onnx import export_onnx
 
 SENTS = [Sentence(['EU', 'rejects', 'German', 'call'], ['B-ORG', 'O', 'B-MISC', 'O'])]
 HAVE_EXTRA = importlib.util.find_spec('transformers') is not None and importlib.util.find_spec('all_minilm_l6_v2') is not None
-
-def test_fine_tuning_the_transformer_is_refused_naming_the_setting():
-    with pytest.raises(ValueError, match=r"^fine_tune_transformer=True: fine-tuning the transformer is not wired in yet"):
-        build_model(TrainConfig(transformer='minilm', fine_tune_transformer=True), SENTS)
 
 @pytest.mark.skipif(not HAVE_EXTRA, reason="the [transformer] extra is absent: pip install -e '.[transformer]'")
 def test_onnx_export_refuses_a_transformer_model(tmp_path):

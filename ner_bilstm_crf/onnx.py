@@ -12,12 +12,12 @@ from types import SimpleNamespace
 import numpy as np
 from fastcore.basics import patch
 
-from .data import Vocab, load_vocabs, cannot_write, honour_umask, no_space
+from .data import Vocab, load_vocabs, nbest_readings, cannot_write, honour_umask, no_space
 
 # %% auto #0
 __all__ = ['ONNX_FILES', 'CARD_FILES', 'CRF_ARRAYS', 'FINGERPRINTED', 'NO_TORCH', 'logsumexp', 'np_log_partition',
            'marginals_logspace', 'np_marginals', 'np_viterbi', 'np_nbest', 'export_modules', 'is_onnx_folder',
-           'export_digests', 'check_export_files', 'trace_model', 'export_onnx', 'encode_batch', 'OnnxTagger']
+           'export_digests', 'check_export_files', 'encode_batch', 'trace_model', 'export_onnx', 'OnnxTagger']
 
 # %% ../nbs/08_onnx.ipynb #0a000007
 def logsumexp(x:np.ndarray, # any shape
@@ -28,7 +28,7 @@ def logsumexp(x:np.ndarray, # any shape
     m = np.where(np.isfinite(m), m, 0.)
     return np.log(np.sum(np.exp(x - m), axis=axis)) + np.squeeze(m, axis)
 
-# %% ../nbs/08_onnx.ipynb #0a00000a
+# %% ../nbs/08_onnx.ipynb #abfe7c52
 def _alphas(em, mask, start, trans):
     "Log forward variables (B,T,K); past a sentence's end they repeat its last column."
     alpha = start + em[:, 0]
@@ -39,6 +39,7 @@ def _alphas(em, mask, start, trans):
         out.append(alpha)
     return np.stack(out, 1)
 
+# %% ../nbs/08_onnx.ipynb #71b77ee6
 def np_log_partition(em:np.ndarray, # (B,T,K) emission scores
                      mask:np.ndarray, # (B,T) bool, True on real tokens, left-aligned
                      start:np.ndarray, end:np.ndarray, trans:np.ndarray # (K,), (K,), (K,K) transition scores
@@ -47,6 +48,7 @@ def np_log_partition(em:np.ndarray, # (B,T,K) emission scores
     em, start, end, trans = (np.asarray(a, np.float64) for a in (em, start, end, trans))
     return logsumexp(_alphas(em, mask, start, trans)[:, -1] + end, 1)
 
+# %% ../nbs/08_onnx.ipynb #80cfb06d
 def marginals_logspace(em:np.ndarray, mask:np.ndarray, start:np.ndarray, end:np.ndarray, trans:np.ndarray # as in `np_log_partition`
                       ) -> np.ndarray: # (B,T,K) P(tag k at token t); zeros at padding
     "Per-token tag marginals by forward-backward in log space: the simple, slow reference."
@@ -61,7 +63,7 @@ def marginals_logspace(em:np.ndarray, mask:np.ndarray, start:np.ndarray, end:np.
         betas[t] = beta
     return np.exp(alphas + np.stack(betas, 1) - logz[:, None, None]) * mask[:, :, None]
 
-# %% ../nbs/08_onnx.ipynb #0a0000a2
+# %% ../nbs/08_onnx.ipynb #efc9ed81
 def _scaled_forward(phi, E, s):
     "Forward variables of the exp potentials, each step divided by its sum (B,T,K), and those sums (B,T,1)."
     B, T, K = phi.shape
@@ -73,6 +75,7 @@ def _scaled_forward(phi, E, s):
         alphas[:, t] = a / scales[:, t]
     return alphas, scales
 
+# %% ../nbs/08_onnx.ipynb #ee0a39cd
 def np_marginals(em:np.ndarray, mask:np.ndarray, start:np.ndarray, end:np.ndarray, trans:np.ndarray # as in `np_log_partition`
                 ) -> np.ndarray: # (B,T,K) P(tag k at token t); zeros at padding
     "Per-token tag marginals by the scaled forward-backward algorithm in exp space (log space where the scales underflow)."
@@ -154,24 +157,27 @@ def export_modules():
 
     return EmissionsNet
 
-# %% ../nbs/08_onnx.ipynb #0a00001a
+# %% ../nbs/08_onnx.ipynb #205e6285
 ONNX_FILES = dict(config='config.json', vocabs='vocabs.json', network='emissions.onnx', crf='crf.safetensors', export='export.json')
 CARD_FILES = ('history.json', 'train_config.yaml', 'mlflow_run.json', 'metrics.json')  # copied along when present
 CRF_ARRAYS = ('start_transitions', 'end_transitions', 'transitions', 'start_penalty', 'end_penalty', 'transition_penalty')
 
+# %% ../nbs/08_onnx.ipynb #9f2bf527
 def is_onnx_folder(folder:str|Path # any path
                   ) -> bool:
     "Whether `folder` holds an exported model (its ONNX graph)."
     return (Path(folder)/ONNX_FILES['network']).is_file()
 
-# %% ../nbs/08_onnx.ipynb #e7a6a65a
+# %% ../nbs/08_onnx.ipynb #5a4bb0e3
 FINGERPRINTED = ('config', 'vocabs', 'network', 'crf')  # the files `export.json` keeps a digest of
 
+# %% ../nbs/08_onnx.ipynb #abd4ec9a
 def export_digests(folder:str|Path # an exported folder
                   ) -> dict[str, str]:
     "The SHA-256 of each fingerprinted file of `folder`, by file name."
     return {ONNX_FILES[k]: hashlib.sha256((Path(folder)/ONNX_FILES[k]).read_bytes()).hexdigest() for k in FINGERPRINTED}
 
+# %% ../nbs/08_onnx.ipynb #fb925384
 def check_export_files(folder:str|Path # an exported folder
                       ):
     "Raise `ValueError` unless the files of `folder` are those `export.json` was written with (an export without digests is not checked)."
@@ -182,13 +188,28 @@ def check_export_files(folder:str|Path # an exported folder
         if saved.get(name, digest) != digest:
             raise ValueError(f"{folder/name} is not the file this model was exported with: the files come from different models (export again)")
 
-# %% ../nbs/08_onnx.ipynb #0a00001d
+# %% ../nbs/08_onnx.ipynb #0a000021
+def encode_batch(sentences:list[list[str]], # token lists, none empty
+                 vocabs:dict[str, Vocab], # 'words' and 'chars' vocabularies
+                 max_word_len:int=20 # characters kept per word
+                ) -> tuple[np.ndarray, np.ndarray]: # word ids (B,T) and char ids (B,T,L), int64, 0 for padding
+    "Padded word and char ids of a batch of sentences, as the torch loader makes them."
+    T = max(len(s) for s in sentences)
+    L = min(max_word_len, max(len(t) for s in sentences for t in s))
+    words, chars = np.zeros((len(sentences), T), np.int64), np.zeros((len(sentences), T, L), np.int64)
+    for b, tokens in enumerate(sentences):
+        words[b, :len(tokens)] = vocabs['words'].encode(tokens)
+        for t, token in enumerate(tokens): chars[b, t, :min(L, len(token))] = vocabs['chars'].encode(token[:L])
+    return words, chars
+
+# %% ../nbs/08_onnx.ipynb #6f5bf3d8
 def _check_output(model_dir:Path, out_dir:Path):
     "Raise a user error unless `out_dir` is a new folder, away from the model folder."
     if out_dir.exists(): raise FileExistsError(f"{out_dir} exists; choose a new folder for the export (it is never overwritten)")
     if model_dir.resolve() in (out_dir.resolve(), *out_dir.resolve().parents):
         raise ValueError(f"{out_dir}: the export would go inside the model folder {model_dir}; choose a folder outside it")
 
+# %% ../nbs/08_onnx.ipynb #9b42d751
 def _sample_batch(vocabs:dict[str, Vocab], max_word_len:int, T:int=7, B:int=3, L:int=11):
     "Word and char ids (numpy int64) of a padded batch of ragged sentences, for tracing and checking: batch, length and word length all differ."
     known = vocabs['words'].itos[2:] or ['x']
@@ -197,6 +218,7 @@ def _sample_batch(vocabs:dict[str, Vocab], max_word_len:int, T:int=7, B:int=3, L
     words, chars = encode_batch(sentences, vocabs, max_word_len)
     return words, np.pad(chars, ((0, 0), (0, 0), (0, max(0, L - chars.shape[2]))))  # equal sizes would be traced as one dimension
 
+# %% ../nbs/08_onnx.ipynb #c697501b
 @contextlib.contextmanager
 def _quiet(*loggers:str):
     "Only errors from the named loggers inside the block."
@@ -206,6 +228,7 @@ def _quiet(*loggers:str):
     finally:
         for logger, level in saved: logger.setLevel(level)
 
+# %% ../nbs/08_onnx.ipynb #fd1e93e0
 def _trace(net, words, chars, path:Path):
     "Export `net` to `path` with dynamic batch, length and word length, the exporter's chatter silenced."
     import torch
@@ -220,7 +243,7 @@ def _trace(net, words, chars, path:Path):
     for dim, name in zip(graph.graph.output[0].type.tensor_type.shape.dim, ('batch', 'length')): dim.dim_param = name
     onnx.save(graph, str(path))
 
-# %% ../nbs/08_onnx.ipynb #0a0000c1
+# %% ../nbs/08_onnx.ipynb #df26c649
 def trace_model(model_dir:str, # a model folder
                 path:str, # the ONNX file to write
                 max_word_len:int=20 # characters kept per word
@@ -230,6 +253,7 @@ def trace_model(model_dir:str, # a model folder
     model = BiLSTMCRF.load(model_dir)
     _trace(export_modules()(model.encoder).eval(), *_sample_batch(model.vocabs, max_word_len), Path(path))
 
+# %% ../nbs/08_onnx.ipynb #8ac85671
 def _trace_in_fresh_process(model_dir:Path, path:Path, max_word_len:int):
     "Run `trace_model` in a new Python process of this package; a failure raises `RuntimeError` with the exporter's last words."
     import importlib.util, subprocess, sys
@@ -239,6 +263,33 @@ def _trace_in_fresh_process(model_dir:Path, path:Path, max_word_len:int):
     res = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env=env)
     if res.returncode or not path.is_file():
         raise RuntimeError(f"the ONNX export of {model_dir} failed: {(res.stderr.strip().splitlines() or ['no message'])[-1]}")
+
+# %% ../nbs/08_onnx.ipynb #3107139d
+def _opset(path:Path) -> int:
+    "The ONNX opset of the default domain of the graph in `path`."
+    import onnx
+    return next(o.version for o in onnx.load(str(path), load_external_data=False).opset_import if o.domain in ('', 'ai.onnx'))
+
+# %% ../nbs/08_onnx.ipynb #39c98868
+def _session(path:Path, threads:int|None=None):
+    "An ONNX Runtime CPU session of the graph in `path`, with `threads` intra-op threads (None: ONNX Runtime's default)."
+    import onnxruntime as ort
+    options = ort.SessionOptions()
+    if threads: options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+    options.log_severity_level = 3  # errors only: shape notes on dynamic outputs are not for users
+    return ort.InferenceSession(str(path), options, providers=['CPUExecutionProvider'])
+
+# %% ../nbs/08_onnx.ipynb #4406d571
+def _check_export(net, folder:Path, vocabs:dict[str, Vocab], max_word_len:int, eps:float=1e-4):
+    "Raise `RuntimeError` unless ONNX Runtime's emissions match torch's within `eps` at every real token, on two batch shapes."
+    import torch
+    session = _session(folder/ONNX_FILES['network'], threads=1)
+    for B, T, L in ((3, 7, 11), (5, 2, 4), (1, 1, 1)):
+        words, chars = _sample_batch(vocabs, max_word_len, T=T, B=B, L=L)
+        with torch.no_grad(): expected = net(torch.from_numpy(words), torch.from_numpy(chars)).numpy()
+        got, mask = session.run(None, dict(words=words, chars=chars))[0], words != 0
+        if not np.abs(got - expected)[mask].max() <= eps:
+            raise RuntimeError(f"the exported network differs from the model by {np.abs(got - expected)[mask].max():.2e} (more than {eps})")
 
 # %% ../nbs/08_onnx.ipynb #0a00001e
 def export_onnx(model_dir:str|Path, # a model folder written by `train` (or `BiLSTMCRF.save`)
@@ -273,46 +324,7 @@ def export_onnx(model_dir:str|Path, # a model folder written by `train` (or `BiL
     finally: shutil.rmtree(tmp, ignore_errors=True)
     return out_dir
 
-# %% ../nbs/08_onnx.ipynb #0a00001f
-def _opset(path:Path) -> int:
-    "The ONNX opset of the default domain of the graph in `path`."
-    import onnx
-    return next(o.version for o in onnx.load(str(path), load_external_data=False).opset_import if o.domain in ('', 'ai.onnx'))
-
-def _check_export(net, folder:Path, vocabs:dict[str, Vocab], max_word_len:int, eps:float=1e-4):
-    "Raise `RuntimeError` unless ONNX Runtime's emissions match torch's within `eps` at every real token, on two batch shapes."
-    import torch
-    session = _session(folder/ONNX_FILES['network'], threads=1)
-    for B, T, L in ((3, 7, 11), (5, 2, 4), (1, 1, 1)):
-        words, chars = _sample_batch(vocabs, max_word_len, T=T, B=B, L=L)
-        with torch.no_grad(): expected = net(torch.from_numpy(words), torch.from_numpy(chars)).numpy()
-        got, mask = session.run(None, dict(words=words, chars=chars))[0], words != 0
-        if not np.abs(got - expected)[mask].max() <= eps:
-            raise RuntimeError(f"the exported network differs from the model by {np.abs(got - expected)[mask].max():.2e} (more than {eps})")
-
-# %% ../nbs/08_onnx.ipynb #0a000021
-def encode_batch(sentences:list[list[str]], # token lists, none empty
-                 vocabs:dict[str, Vocab], # 'words' and 'chars' vocabularies
-                 max_word_len:int=20 # characters kept per word
-                ) -> tuple[np.ndarray, np.ndarray]: # word ids (B,T) and char ids (B,T,L), int64, 0 for padding
-    "Padded word and char ids of a batch of sentences, as the torch loader makes them."
-    T = max(len(s) for s in sentences)
-    L = min(max_word_len, max(len(t) for s in sentences for t in s))
-    words, chars = np.zeros((len(sentences), T), np.int64), np.zeros((len(sentences), T, L), np.int64)
-    for b, tokens in enumerate(sentences):
-        words[b, :len(tokens)] = vocabs['words'].encode(tokens)
-        for t, token in enumerate(tokens): chars[b, t, :min(L, len(token))] = vocabs['chars'].encode(token[:L])
-    return words, chars
-
-# %% ../nbs/08_onnx.ipynb #0a000023
-def _session(path:Path, threads:int|None=None):
-    "An ONNX Runtime CPU session of the graph in `path`, with `threads` intra-op threads (None: ONNX Runtime's default)."
-    import onnxruntime as ort
-    options = ort.SessionOptions()
-    if threads: options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
-    options.log_severity_level = 3  # errors only: shape notes on dynamic outputs are not for users
-    return ort.InferenceSession(str(path), options, providers=['CPUExecutionProvider'])
-
+# %% ../nbs/08_onnx.ipynb #eb49beae
 class OnnxTagger:
     "An exported tagger: ONNX Runtime for the emissions, NumPy for the CRF; no torch."
     def __init__(self, folder:str|Path, # a folder written by `export_onnx`
@@ -333,7 +345,7 @@ class OnnxTagger:
         self.session = _session(self.folder/ONNX_FILES['network'], threads)
     def __repr__(self): return f"OnnxTagger({self.folder}, {len(self.vocabs['tags'])} tags)"
 
-# %% ../nbs/08_onnx.ipynb #0a000025
+# %% ../nbs/08_onnx.ipynb #42b4ba1d
 @patch
 def emissions(self:OnnxTagger, sentences:list[list[str]] # token lists, none empty
              ) -> tuple[np.ndarray, np.ndarray]: # emissions (B,T,K) float32 and the mask (B,T)
@@ -341,6 +353,7 @@ def emissions(self:OnnxTagger, sentences:list[list[str]] # token lists, none emp
     words, chars = encode_batch(sentences, self.vocabs, self.max_word_len)
     return self.session.run(None, dict(words=words, chars=chars))[0], words != 0
 
+# %% ../nbs/08_onnx.ipynb #32ba75d5
 @patch
 def tag(self:OnnxTagger, sentences:list[list[str]], # token lists, none empty
         batch_size:int=64, # sentences per batch
@@ -367,8 +380,7 @@ def nbest(self:OnnxTagger, tokens:list[str], # one sentence, not empty
     em, mask = self.emissions([tokens])
     paths, scores = np_nbest(em, mask, *self.potentials[True], n)
     logz = np_log_partition(em, mask, *self.potentials[False])[0]
-    itos = self.vocabs['tags'].itos
-    return [([itos[k] for k in path], float(np.exp(score - logz))) for path, score in zip(paths[0], scores[0]) if np.isfinite(score)]
+    return nbest_readings(paths[0], scores[0], logz, self.vocabs['tags'])
 
 # %% ../nbs/08_onnx.ipynb #0a0000b1
 NO_TORCH = """import sys

@@ -195,6 +195,8 @@ def predict_batches(model:BiLSTMCRF, # a model; it is put in eval mode
         while next_index in done: yield done.pop(next_index); next_index += 1
 
 # %% ../nbs/04_tagger.ipynb #t00000n2
+from .data import nbest_readings
+
 @torch.no_grad()
 def predict_nbest(model:BiLSTMCRF, # a model; it is put in eval mode
                   corpus:EncodedCorpus, # one encoded sentence (its tags are not used)
@@ -206,7 +208,7 @@ def predict_nbest(model:BiLSTMCRF, # a model; it is put in eval mode
     emissions = model(batch).float()
     paths, scores = model.crf.nbest(emissions, batch['mask'], n)
     logz = log_partition(emissions, batch['mask'], *model.crf.potentials())
-    return [(model.vocabs['tags'].decode(path), float(torch.exp(s - logz[0]))) for path, s in zip(paths[0].tolist(), scores[0]) if torch.isfinite(s)]
+    return nbest_readings(paths[0].tolist(), scores[0].cpu().numpy(), logz[0].cpu().numpy(), model.vocabs['tags'])
 
 
 # %% ../nbs/04_tagger.ipynb #8d886059

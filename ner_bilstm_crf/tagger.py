@@ -20,7 +20,7 @@ from fastcore.basics import patch
 from safetensors import SafetensorError
 from safetensors.torch import save_file, load_file
 
-from .data import SCHEMES, Vocab, split_tag, save_vocabs, cannot_write, honour_umask
+from .data import SCHEMES, Vocab, split_tag, save_vocabs, cannot_write, honour_umask, nbest_readings
 from .model import ModelConfig, Encoder
 from .crf import CRF, log_partition
 from .transformer import ScalarMix, parse_layers, load_transformer, word_states, word_features, transformer_digest
@@ -195,8 +195,6 @@ def predict_batches(model:BiLSTMCRF, # a model; it is put in eval mode
         while next_index in done: yield done.pop(next_index); next_index += 1
 
 # %% ../nbs/04_tagger.ipynb #t00000n2
-from .data import nbest_readings
-
 @torch.no_grad()
 def predict_nbest(model:BiLSTMCRF, # a model; it is put in eval mode
                   corpus:EncodedCorpus, # one encoded sentence (its tags are not used)

@@ -27,7 +27,7 @@ class ClockCB(Callback):
         self.start = time.perf_counter()
     def after_epoch(self, learn):
         self.seconds += time.perf_counter() - self.start
-        learn.history[-1]['seconds'] = self.seconds
+        learn.record['seconds'] = self.seconds
 
 class TestF1CB(ValidationCB):
     "The test split's entity F1 after each epoch, as `test_f1`, scored after the clock has stopped."

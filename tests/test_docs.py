@@ -231,10 +231,9 @@ def test_processed_pages_show_classes_as_classes(docs):
     functions = {name: sig for _, name, sig in sigs if name in ('load_dataset', 'predict_batches')}
     assert [s.splitlines()[0] for s in functions.values()] == [f'def {n}(' for n in functions] and len(functions) == 2, functions
 
-# Every numbered notebook but STALE: its saved outputs (what the docs site shows) must be what its code shows now, timings and
+# Every numbered notebook: its saved outputs (what the docs site shows) must be what its code shows now, timings and
 # memory addresses masked. Those that describe a CoNLL set show it only where ../shared/data holds it.
-STALE = {'05_learner.ipynb', '07_evaluate.ipynb', '08_onnx.ipynb'}  # their refreshed outputs sit on branches h24l and h24m, not merged yet; checked again once they land
-RERUN = sorted(p.name for p in (REPO/'nbs').glob('[0-9]*.ipynb') if p.name not in STALE)
+RERUN = sorted(p.name for p in (REPO/'nbs').glob('[0-9]*.ipynb'))
 
 def skip_without_shared_data(name:str):
     "Skip where notebook `name` shows research data from ../shared/data and this checkout has none beside it."

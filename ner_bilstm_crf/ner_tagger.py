@@ -177,6 +177,8 @@ def predict(self:NERTagger, texts:str|list[str]|list[list[str]] # a text, a list
 # %% ../nbs/09b_ner_tagger.ipynb #9b000005
 EXPORT_FORMATS = ('onnx',)
 
+
+# %% ../nbs/09b_ner_tagger.ipynb #54818a92
 def export_model(model:str, # a model folder written by `train`, or a registered model: models:/NAME@champion
                  output:str|None=None, # the new folder to write (-o)
                  format:str='onnx', # the export format: onnx (served with ONNX Runtime, without torch)

@@ -52,8 +52,13 @@ def tagger_model_class():
 
 # %% ../nbs/09d_registry.ipynb #e47cc525
 EXAMPLE_TEXTS = ["Justin Bieber was spotted in Los Angeles with Selena Gomez.", "Nothing to see here."]
+
+
+# %% ../nbs/09d_registry.ipynb #44e841d6
 ENTITY_FIELDS = dict(text='string', label='string', start='long', end='long', score='double', token_start='long', token_end='long')
 
+
+# %% ../nbs/09d_registry.ipynb #6c7db56a
 def tagger_signature():
     "The pyfunc's signature: a column of texts in (typed any, so that a null reaches `texts_of` as a null), a list of entity records per text out."
     from mlflow.models import ModelSignature
@@ -70,8 +75,13 @@ mlflow.models.set_model(tagger_model_class()())
 
 # %% ../nbs/09d_registry.ipynb #5928ec90
 SERVING_PACKAGES = ('torch', 'mlflow', 'safetensors', 'numpy', 'pandas', 'fastcore', 'seqeval', 'tqdm', 'pyyaml')
+
+
+# %% ../nbs/09d_registry.ipynb #2ab3e761
 ONNX_SERVING_PACKAGES = tuple('onnxruntime' if p == 'torch' else p for p in SERVING_PACKAGES)
 
+
+# %% ../nbs/09d_registry.ipynb #8cf224a8
 def serving_requirements(onnx:bool=False # the requirements of an exported model: ONNX Runtime instead of torch
                         ) -> list[str]:
     "Pinned requirements of a served tagger, from the installed versions (the package itself travels as code)."

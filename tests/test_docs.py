@@ -256,6 +256,8 @@ shell.run_all(nb, exc_stop=True, preproc=lambda c: c.cell_type != 'code' or bool
 write_nb(nb, out)
 '''
 
+ADDRESS = re.compile(r' at 0x[0-9a-f]+')
+
 def shown(nb_path) -> dict:
     "What each code cell shows, by cell id: stdout and results as text (durations masked), images as present, no stderr."
     def view(o):
@@ -263,7 +265,7 @@ def shown(nb_path) -> dict:
         if o['output_type'] == 'error': return ['error', o.get('ename'), o.get('evalue')]
         data = o.get('data', {})
         txt = {k: DURATION.sub('<time>', ''.join(v)) for k, v in data.items() if k.startswith('text/')}
-        if 'text/html' in txt and ' at 0x' in txt.get('text/plain', ''): txt.pop('text/plain')  # memory addresses
+        txt = {k: ADDRESS.sub('', v) for k, v in txt.items()}  # memory addresses (nbdev_clean strips them from saved outputs)
         return [o['output_type'], txt, sorted(k for k in data if k.startswith('image/'))]
     cells = json.loads(Path(nb_path).read_text())['cells']
     return {c['id']: [view(o) for o in c.get('outputs', []) if o.get('name') != 'stderr']
